@@ -1,0 +1,20 @@
+{#
+    The first non-empty value, trimmed and lower-cased, among several keys of a JSON tag
+    object, tried in order. Keys are case-sensitive, so each spelling is its own entry.
+
+    Args:
+        json_col: SQL expression of a text column holding a JSON object of tags.
+        keys: ordered list of tag keys.
+#}
+{% macro first_tag_value(json_col, keys) -%}
+    {%- if keys | length == 0 -%}
+        cast(null as {{ dbt.type_string() }})
+    {%- else -%}
+    lower(coalesce(
+        {%- for key in keys %}
+        nullif(trim({{ json_get_text(json_col, key) }}), '')
+        {%- if not loop.last %},{% endif %}
+        {%- endfor %}
+    ))
+    {%- endif -%}
+{%- endmacro %}

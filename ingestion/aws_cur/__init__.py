@@ -1,0 +1,135 @@
+"""dlt source for AWS cost exports: Data Exports (CUR 2.0) and legacy CUR, local or on S3."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+import dlt
+import pyarrow as pa
+from dlt.extract.resource import DltResource
+
+from .columns import SQL_TYPES
+from .plan import ExportPlan, IngestReport, parse_billing_period
+from .settings import (
+    DATASET_NAME,
+    LINE_ITEM_COLUMNS,
+    LINEAGE_COLUMNS,
+    LINE_ITEMS_TABLE,
+    LOADS_TABLE,
+    MONEY_PRECISION,
+    MONEY_SCALE,
+    RATE_PRECISION,
+    RATE_SCALE,
+)
+
+__all__ = ["DATASET_NAME", "IngestReport", "aws_cur", "parse_billing_period"]
+
+_DLT_TYPES = {
+    "string": {"data_type": "text"},
+    "map": {"data_type": "text"},
+    "money": {"data_type": "decimal", "precision": MONEY_PRECISION, "scale": MONEY_SCALE},
+    "rate": {"data_type": "decimal", "precision": RATE_PRECISION, "scale": RATE_SCALE},
+    "quantity": {"data_type": "double"},
+    "timestamp": {"data_type": "timestamp"},
+    "bigint": {"data_type": "bigint"},
+    "date": {"data_type": "date"},
+}
+assert set(_DLT_TYPES) == set(SQL_TYPES)
+
+LINE_ITEM_HINTS = {
+    name: {"name": name, "nullable": True, **_DLT_TYPES[kind]}
+    for name, kind in LINE_ITEM_COLUMNS + LINEAGE_COLUMNS
+}
+LOAD_HINTS = {
+    "billing_period": {"data_type": "date", "nullable": True},
+    "bill_payer_account_id": {"data_type": "text", "nullable": True},
+    "unblended_cost_total": _DLT_TYPES["money"] | {"nullable": True},
+    "net_unblended_cost_total": _DLT_TYPES["money"] | {"nullable": True},
+    "error": {"data_type": "text", "nullable": True},
+    "currency_codes": {"data_type": "text", "nullable": True},
+    "source_uri": {"data_type": "text", "nullable": True},
+    "detected_at": {"data_type": "timestamp"},
+}
+
+
+@dlt.source(name="aws_cur", max_table_nesting=0)
+def aws_cur(
+    path: str = dlt.config.value,
+    billing_periods: Sequence[str] | None = None,
+    storage_options: dict[str, Any] | None = None,
+    report: IngestReport | None = None,
+    memory_limit: str = "2GB",
+    threads: int = 2,
+) -> Sequence[DltResource]:
+    """AWS cost exports under one folder or S3 prefix.
+
+    Args:
+        path: local folder, single file, or `s3://bucket/prefix`; S3 credentials come from the
+            standard AWS chain (environment, profile, instance role) via s3fs.
+        billing_periods: only these months (`YYYY-MM`); all found when omitted.
+        storage_options: extra fsspec options (e.g. `{"endpoint_url": ...}` for an S3 emulator).
+        report: filled with what was loaded, quarantined and ignored.
+        memory_limit: DuckDB memory cap while parsing files.
+        threads: DuckDB threads while parsing files.
+
+    Returns:
+        The `line_items` and `export_loads` resources.
+    """
+    plan = ExportPlan(
+        path,
+        billing_periods,
+        report if report is not None else IngestReport(),
+        storage_options,
+        memory_limit,
+        threads,
+    )
+    return line_items(plan), export_loads(plan)
+
+
+def line_items(plan: ExportPlan) -> DltResource:
+    """Cost lines as delivered, typed, with billing period and file lineage.
+
+    Merge with delete-insert on (billing_period, bill_payer_account_id): AWS rewrites a month's
+    export several times, each delivery complete, so a payer's month is replaced as a whole and
+    a re-delivered export never duplicates.
+
+    Args:
+        plan: the validated deliveries.
+
+    Returns:
+        A dlt resource yielding Arrow record batches.
+    """
+
+    def rows() -> Iterator[pa.RecordBatch]:
+        try:
+            yield from plan.batches()
+        finally:
+            plan.close()
+
+    return dlt.resource(
+        rows(),
+        name=LINE_ITEMS_TABLE,
+        write_disposition={"disposition": "merge", "strategy": "delete-insert"},
+        merge_key=["billing_period", "bill_payer_account_id"],
+        columns=LINE_ITEM_HINTS,
+    )
+
+
+def export_loads(plan: ExportPlan) -> DltResource:
+    """One row per replaced unit and per quarantined delivery, for every run.
+
+    Append: this is the history of deliveries (manifest / assembly id, files with size and
+    checksum, row counts, cost totals), and a month's history must survive its replacement.
+
+    Args:
+        plan: the validated deliveries.
+
+    Returns:
+        A dlt resource yielding plain records.
+    """
+
+    def records() -> Iterator[dict[str, Any]]:
+        yield from plan.load_records()
+
+    return dlt.resource(records(), name=LOADS_TABLE, write_disposition="append", columns=LOAD_HINTS)
