@@ -27,3 +27,13 @@
 {% macro default__type_quantity() -%}
     double precision
 {%- endmacro %}
+
+{#- text columns; `varchar` rather than dbt.type_string() (`text` on PostgreSQL), since gold
+    contracts declare varchar and PostgreSQL tells the two apart -#}
+{% macro type_varchar() -%}
+    {{ return(adapter.dispatch('type_varchar', 'finops')()) }}
+{%- endmacro %}
+
+{% macro default__type_varchar() -%}
+    varchar
+{%- endmacro %}

@@ -1,0 +1,201 @@
+"""`finops`: generate sample data, run the pipeline, ingest a folder of exports.
+
+Errors print as one line plus a hint; `--debug` shows the traceback.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from ingestion.warehouse import WarehouseConfigError, describe, home
+
+HINTS: list[tuple[type[BaseException], str]] = [
+    (WarehouseConfigError, "check FINOPS_WAREHOUSE / FINOPS_POSTGRES_URL / PG* variables"),
+    (FileNotFoundError, "check the path; `finops generate --out DIR` makes sample exports"),
+]
+
+
+class PipelineFailed(click.ClickException):
+    """A run finished with failed steps."""
+
+
+def _status(message: str) -> None:
+    click.echo(click.style("==> ", fg="cyan") + message, err=True)
+
+
+def _fail(error: BaseException, debug: bool) -> None:
+    if debug:
+        raise error
+    hint = next((h for kind, h in HINTS if isinstance(error, kind)), None)
+    click.echo(
+        click.style("error: ", fg="red", bold=True) + str(error).strip().splitlines()[0], err=True
+    )
+    if hint:
+        click.echo(click.style("hint: ", fg="yellow") + hint, err=True)
+    click.echo("(run with --debug for the full traceback)", err=True)
+    sys.exit(1)
+
+
+def _guarded(func: Callable[..., Any]) -> Callable[..., Any]:
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        debug = click.get_current_context().find_root().params.get("debug", False)
+        try:
+            return func(*args, **kwargs)
+        except (click.ClickException, click.exceptions.Exit, SystemExit):
+            raise
+        except Exception as error:  # every other error becomes one clear line
+            _fail(error, debug)
+
+    wrapper.__name__ = func.__name__
+    wrapper.__doc__ = func.__doc__
+    return wrapper
+
+
+@click.group()
+@click.option("--debug", is_flag=True, help="Show full tracebacks.")
+@click.option("--verbose", "-v", is_flag=True, help="Show every asset and info log.")
+@click.pass_context
+def main(ctx: click.Context, debug: bool, verbose: bool) -> None:
+    """Cloud FinOps pipeline: provider bills -> FOCUS -> gold marts."""
+    ctx.obj = {"verbose": verbose}
+
+
+@main.command()
+@click.option("--out", type=click.Path(path_type=Path), required=True, help="Output folder.")
+@click.option("--months", default=3, show_default=True, help="Billing months to generate.")
+@click.option("--scale", default=50_000, show_default=True, help="Line items per month.")
+@click.option("--seed", default=42, show_default=True, help="Random seed (same seed, same files).")
+@_guarded
+def generate(out: Path, months: int, scale: int, seed: int) -> None:
+    """Write deterministic sample billing exports with their ground truth."""
+    _generate(out, months, scale, seed)
+
+
+def _generate(out: Path, months: int, scale: int, seed: int) -> Path:
+    from ingestion.sample_data import generate as generate_sample
+
+    if months < 1 or scale < 100:
+        raise click.BadParameter("need --months >= 1 and --scale >= 100")
+    _status(f"generating {months} month(s) x ~{scale:,} lines (seed {seed}) into {out}")
+    started = time.monotonic()
+    summary = generate_sample(
+        out,
+        months=months,
+        scale=scale,
+        seed=seed,
+        progress=lambda m: click.echo(f"  {m}", err=True),
+    )
+    _status(f"sample data ready in {time.monotonic() - started:.1f}s")
+    return Path(getattr(summary, "ground_truth_path", out))
+
+
+@main.command()
+@click.option(
+    "--partition",
+    "partitions",
+    multiple=True,
+    metavar="YYYY-MM",
+    help="Billing month to (re)build; repeatable. Default: every month found.",
+)
+@click.pass_context
+@_guarded
+def run(ctx: click.Context, partitions: tuple[str, ...]) -> None:
+    """Materialize the asset graph (raw -> gold) for the configured sources."""
+    _run(list(partitions), ctx.obj["verbose"])
+
+
+@main.group()
+def ingest() -> None:
+    """Load one folder, file or bucket prefix of exports and build the downstream models."""
+
+
+@ingest.command("aws-cur")
+@click.option("--path", required=True, help="Folder, file or s3://bucket/prefix of AWS exports.")
+@click.option(
+    "--partition",
+    "partitions",
+    multiple=True,
+    metavar="YYYY-MM",
+    help="Only these billing months; repeatable.",
+)
+@click.pass_context
+@_guarded
+def ingest_aws_cur(ctx: click.Context, path: str, partitions: tuple[str, ...]) -> None:
+    """AWS Data Exports (CUR 2.0) or legacy CUR."""
+    if "://" not in path and not Path(path).exists():
+        raise FileNotFoundError(f"{path}: no such file or folder")
+    os.environ["FINOPS_AWS_CUR_PATH"] = path if "://" in path else str(Path(path).resolve())
+    _run(list(partitions), ctx.obj["verbose"])
+
+
+@main.command()
+@click.option("--months", default=3, show_default=True)
+@click.option("--scale", default=50_000, show_default=True, help="Line items per month.")
+@click.option("--seed", default=42, show_default=True)
+@click.pass_context
+@_guarded
+def demo(ctx: click.Context, months: int, scale: int, seed: int) -> None:
+    """Generate sample data and run the whole pipeline into the local DuckDB warehouse."""
+    started = time.monotonic()
+    sample = home() / "sample"
+    _generate(sample, months, scale, seed)
+    os.environ["FINOPS_AWS_CUR_PATH"] = str(sample / "aws")
+    _run([], ctx.obj["verbose"])
+    _status(f"demo finished in {time.monotonic() - started:.1f}s")
+
+
+def _run(partitions: list[str], verbose: bool) -> None:
+    from orchestration.lib.env import aws_cur_path
+    from orchestration.runner import contiguous_ranges, run_months
+    from orchestration.summary import render_summary
+
+    months = partitions or _months_found(aws_cur_path())
+    if not months:
+        raise FileNotFoundError(f"{aws_cur_path()}: no billing months found to load")
+    _status(f"warehouse: {describe()}")
+    failures: list[str] = []
+    for first, last in contiguous_ranges(months):
+        _status(f"running the pipeline for {first}..{last} (source {aws_cur_path()})")
+        outcome = run_months(first, last, verbose)
+        failures += outcome.failures
+        _status(("succeeded" if outcome.success else "FAILED") + f" (Dagster run {outcome.run_id})")
+    if failures:
+        for failure in failures:
+            click.echo(click.style("  failed: ", fg="red") + failure, err=True)
+    click.echo(render_summary())
+    if failures:
+        raise PipelineFailed(f"{len(failures)} step(s) failed; see the lines above or `make dev`")
+
+
+def _months_found(path: str) -> list[str]:
+    from ingestion.aws_cur.discovery import discover, open_root
+    from ingestion.aws_cur.reader import ExportReader
+
+    fs, root = open_root(path)
+    deliveries, _ = discover(fs, root)
+    months = {d.billing_period.strftime("%Y-%m") for d in deliveries if d.billing_period}
+    loose = [d for d in deliveries if d.billing_period is None]
+    if loose:
+        reader = ExportReader(fs)
+        try:
+            for delivery in loose:
+                for file in delivery.files:
+                    try:
+                        units = reader.validate(file, delivery)
+                    except Exception:  # a bad file is reported by the run itself, not here
+                        continue
+                    months |= {period.strftime("%Y-%m") for period, _ in units}
+        finally:
+            reader.close()
+    return sorted(months)
+
+
+if __name__ == "__main__":
+    main()

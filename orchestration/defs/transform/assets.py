@@ -1,0 +1,62 @@
+"""dbt models as partitioned assets: a run builds only the billing months it covers."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from datetime import date
+from typing import Any
+
+import dagster as dg
+from dagster_dbt import DbtCliResource, dbt_assets
+
+from ingestion.warehouse import dbt_env
+from orchestration.defs.transform.project import dbt_project
+from orchestration.defs.transform.translator import FinopsDbtTranslator
+from orchestration.lib.partitions import billing_month, single_run, window_of
+
+
+def dbt_build_args(first: date | None, last: date | None, full_refresh: bool = False) -> list[str]:
+    """CLI arguments for one dbt build over a billing window.
+
+    Args:
+        first: first billing month of the window (None: all months).
+        last: last billing month of the window.
+        full_refresh: rebuild incremental models from scratch.
+
+    Returns:
+        Arguments for `dbt`, starting with the command.
+    """
+    args = ["build"]
+    if first is not None and last is not None:
+        window = {"min_billing_period": first.isoformat(), "max_billing_period": last.isoformat()}
+        args += ["--vars", json.dumps(window)]
+    if full_refresh:
+        args.append("--full-refresh")
+    return args
+
+
+class DbtBuildConfig(dg.Config):
+    """Run configuration of the dbt build."""
+
+    full_refresh: bool = False
+
+
+@dbt_assets(
+    manifest=dbt_project.manifest_path,
+    project=dbt_project,
+    dagster_dbt_translator=FinopsDbtTranslator(),
+    partitions_def=billing_month,
+    backfill_policy=single_run,
+    name="finops_dbt_models",
+)
+def finops_dbt_models(
+    context: dg.AssetExecutionContext, dbt: DbtCliResource, config: DbtBuildConfig
+) -> Iterator[Any]:
+    """Seeds, bronze, silver and gold for the billing months of this run."""
+    os.environ.update(dbt_env())
+    first, last = window_of(context)
+    args = dbt_build_args(first, last, config.full_refresh)
+    context.log.info("dbt %s", " ".join(args))
+    yield from dbt.cli(args, context=context).stream()

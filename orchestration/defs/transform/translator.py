@@ -1,0 +1,40 @@
+"""Maps dbt nodes onto asset keys that mirror the warehouse: [layer, model]."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import dagster as dg
+from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings
+
+LAYERS = ("bronze", "silver", "gold")
+
+
+class FinopsDbtTranslator(DagsterDbtTranslator):
+    """Models -> [layer, name], seeds -> [seeds, name]; sources keep their meta asset_key."""
+
+    def __init__(self) -> None:
+        super().__init__(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
+
+    def get_asset_spec(
+        self, manifest: Mapping[str, Any], unique_id: str, project: Any
+    ) -> dg.AssetSpec:
+        """Asset spec with the layer key and group."""
+        spec = super().get_asset_spec(manifest, unique_id, project)
+        node = manifest["nodes"].get(unique_id) or manifest["sources"].get(unique_id)
+        if node is None or node["resource_type"] == "source":
+            return spec
+        layer = next((part for part in node["fqn"][1:-1] if part in LAYERS), None)
+        if node["resource_type"] == "seed":
+            layer = "seeds"
+        if layer is None:
+            return spec
+        return spec.replace_attributes(key=dg.AssetKey([layer, node["name"]]))
+
+    def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
+        """Group = layer (bronze / silver / gold), seeds in `reference`."""
+        if dbt_resource_props["resource_type"] == "seed":
+            return "reference"
+        fqn = dbt_resource_props.get("fqn", [])
+        return next((part for part in fqn[1:-1] if part in LAYERS), "transform")

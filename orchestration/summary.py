@@ -1,0 +1,67 @@
+"""The short summary `finops demo` / `finops run` print, read from the gold marts."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from ingestion.warehouse import describe, duckdb_path, postgres_settings, warehouse_kind
+
+TOTALS = """
+select x_provider, cast(x_billing_period as varchar) as month, billing_currency,
+       sum(billed_cost) as billed, sum(effective_cost) as effective
+from gold.fct_cost_daily
+group by 1, 2, 3 order by 1, 2, 3
+"""
+TOP_TEAMS = """
+select coalesce(x_team, '(no owner tag)') as team, sum(effective_cost) as effective
+from gold.fct_cost_daily
+group by 1 order by 2 desc limit 5
+"""
+OWNER_SHARE = """
+select sum(case when x_team is not null then effective_cost else 0 end), sum(effective_cost)
+from gold.fct_cost_daily where charge_category = 'Usage'
+"""
+
+
+def query_gold(sql: str) -> list[tuple[Any, ...]]:
+    """Run a read-only query on the configured warehouse."""
+    if warehouse_kind() == "duckdb":
+        import duckdb
+
+        with duckdb.connect(str(duckdb_path()), read_only=True) as con:
+            return con.execute(sql).fetchall()
+    import psycopg
+
+    with psycopg.connect(**postgres_settings()) as con:
+        return con.execute(sql).fetchall()
+
+
+def money(value: Decimal | None) -> str:
+    """Round once, at reporting: two decimals with thousands separators."""
+    return f"{(value or Decimal(0)):,.2f}"
+
+
+def render_summary() -> str:
+    """Totals per provider and month, top teams, owner-tag coverage, and where to look next."""
+    lines = ["", "Cost per provider and billing month"]
+    lines.append(f"  {'provider':<9}{'month':<12}{'currency':<10}{'billed':>16}{'effective':>16}")
+    for provider, month, currency, billed, effective in query_gold(TOTALS):
+        lines.append(
+            f"  {provider:<9}{month[:7]:<12}{currency or '':<10}{money(billed):>16}{money(effective):>16}"
+        )
+    lines += ["", "Top teams by effective cost (all months)"]
+    for team, effective in query_gold(TOP_TEAMS):
+        lines.append(f"  {team:<24}{money(effective):>16}")
+    tagged, total = query_gold(OWNER_SHARE)[0]
+    if total:
+        share = Decimal(tagged or 0) / Decimal(total) * 100
+        lines += ["", f"Usage cost carrying an owner tag: {share:.1f}%"]
+    lines += [
+        "",
+        "Next:",
+        "  make dev                      # Dagster UI on http://127.0.0.1:3000 (asset graph, runs)",
+        f"  warehouse                     # {describe()}",
+        "  gold tables                   # gold.fct_cost, gold.fct_cost_daily, gold.focus_cost",
+    ]
+    return "\n".join(lines)
