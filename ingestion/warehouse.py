@@ -7,6 +7,7 @@ variables (PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE). No other switch exis
 
 from __future__ import annotations
 
+import hashlib
 import os
 from pathlib import Path
 from typing import Literal
@@ -112,8 +113,12 @@ def make_pipeline(source_name: str, dataset_name: str) -> dlt.Pipeline:
         A pipeline whose working folder is under `.finops/dlt` (not /var/dlt).
     """
     kind = warehouse_kind()
+    # the state of a pipeline belongs to one destination: a second DuckDB file or database gets
+    # its own name, so switching FINOPS_DUCKDB_PATH never confuses dlt's stored state
+    target = str(duckdb_path()) if kind == "duckdb" else postgres_url(redact=True)
+    digest = hashlib.sha1(target.encode(), usedforsecurity=False).hexdigest()[:8]
     return dlt.pipeline(
-        pipeline_name=f"{source_name}_{kind}",
+        pipeline_name=f"{source_name}_{kind}_{digest}",
         destination=dlt_destination(),
         dataset_name=dataset_name,
         pipelines_dir=str(home() / "dlt"),

@@ -227,8 +227,8 @@ class ExportReader:
         value = self.con.execute(
             f"select cast({quote(header)} as varchar) from {relation} "
             f"where file_row_number = {int(row) - 1}"
-        ).fetchone()
-        shown = value[0] if value else None
+        ).fetchall()  # fetchone() would leave the result open and block the connection
+        shown = value[0][0] if value else None
         if shown is None or not str(shown).strip():
             return f"{file.relative_path}: row {row}, column {header!r}: value is empty"
         return (

@@ -1,7 +1,5 @@
 """AWS cost exports -> raw_aws_cur, one dlt load per run over the run's billing months."""
 
-from __future__ import annotations
-
 from collections.abc import Iterator
 from typing import Any
 

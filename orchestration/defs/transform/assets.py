@@ -1,7 +1,5 @@
 """dbt models as partitioned assets: a run builds only the billing months it covers."""
 
-from __future__ import annotations
-
 import json
 import os
 from collections.abc import Iterator

@@ -1,0 +1,58 @@
+# Everything runs inside the locked uv environment (.venv); `make install` creates it.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+UV ?= $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
+RUN := $(UV) run --frozen
+export FINOPS_HOME ?= $(CURDIR)/.finops
+export DAGSTER_HOME ?= $(FINOPS_HOME)/dagster
+export DO_NOT_TRACK := 1
+export DBT_SEND_ANONYMOUS_USAGE_STATS := false
+export RUNTIME__DLTHUB_TELEMETRY := false
+export DBT_PROFILES_DIR := $(CURDIR)/dbt_project
+
+.PHONY: help install demo dev test test-dbt lint fmt manifest check-defs clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
+
+$(UV):
+	python3 -m pip install --user --quiet uv
+
+.venv/.installed: pyproject.toml uv.lock | $(UV)
+	$(UV) sync --frozen
+	@touch $@
+
+install: .venv/.installed ## create the environment from uv.lock
+
+demo: install ## sample data -> Dagster run -> DuckDB warehouse, then a summary
+	$(RUN) finops demo
+
+dev: install manifest ## Dagster UI on 127.0.0.1:3000 (run history kept in .finops/dagster)
+	@mkdir -p $(DAGSTER_HOME) && [ -f $(DAGSTER_HOME)/dagster.yaml ] || cp orchestration/dagster.yaml $(DAGSTER_HOME)/
+	$(RUN) dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
+
+test: install ## the whole test suite (DuckDB and PostgreSQL)
+	$(RUN) pytest -q
+
+test-dbt: install ## dbt models only, both warehouses
+	$(RUN) pytest -q tests/dbt
+
+lint: install ## ruff and sqlfluff
+	$(RUN) ruff check .
+	$(RUN) ruff format --check .
+	$(RUN) sqlfluff lint dbt_project/models dbt_project/macros dbt_project/tests
+
+fmt: install ## format Python and SQL
+	$(RUN) ruff format .
+	$(RUN) ruff check --fix .
+	$(RUN) sqlfluff fix dbt_project/models
+
+manifest: install ## dbt parse (the Dagster definitions read the manifest)
+	cd dbt_project && $(RUN) dbt parse --quiet
+
+check-defs: install manifest ## load the Dagster definitions
+	$(RUN) dagster definitions validate -w workspace.yaml
+
+clean: ## remove local state (warehouse, sample data, run history)
+	rm -rf .finops dbt_project/target dbt_project/logs
