@@ -65,9 +65,78 @@ SP_ARN = "arn:aws:savingsplans::111111111111:savingsplan/sp-1"
 RI_ARN = "arn:aws:ec2:us-east-1:111111111111:reserved-instances/ri-1"
 
 
+# a month of one payer: every line type the mapping names; money as text so it stays exact
+MONTH_LINES: list[tuple[str, dict[str, Any]]] = [
+    (
+        "Usage",
+        {
+            "line_item_unblended_cost": "10.1234567891",
+            "line_item_net_unblended_cost": "9.5000000001",
+            "pricing_public_on_demand_cost": "12.5",
+            "line_item_usage_amount": 3.5,
+            "pricing_unit": "Hrs",
+            "resource_tags": '{"user_team": " Payments ", "user_env": "prod"}',
+        },
+    ),
+    # no net columns at all (legacy export, payer without discounts); legacy tag keys
+    (
+        "Usage",
+        {
+            "line_item_unblended_cost": "0.0000001234",
+            "line_item_usage_type": "USE1-SpotUsage:m5.large",
+            "resource_tags": '{"user:team": "Data", "user:env": "dev"}',
+        },
+    ),
+    (
+        "SavingsPlanCoveredUsage",
+        {
+            "line_item_unblended_cost": "4",
+            "savings_plan_savings_plan_effective_cost": "2.75",
+            "savings_plan_savings_plan_a_r_n": SP_ARN,
+            "resource_tags": '{"owner": "SRE"}',
+        },
+    ),
+    (
+        "SavingsPlanNegation",
+        {"line_item_unblended_cost": "-4", "savings_plan_savings_plan_a_r_n": SP_ARN},
+    ),
+    (
+        "SavingsPlanRecurringFee",
+        {
+            "line_item_unblended_cost": "5",
+            "savings_plan_total_commitment_to_date": "5",
+            "savings_plan_used_commitment": "2.75",
+            "savings_plan_savings_plan_a_r_n": SP_ARN,
+        },
+    ),
+    (
+        "DiscountedUsage",
+        {
+            "line_item_unblended_cost": "0",
+            "reservation_effective_cost": "1.2",
+            "reservation_net_effective_cost": "1.1",
+            "reservation_reservation_a_r_n": RI_ARN,
+        },
+    ),
+    (
+        "RIFee",
+        {
+            "line_item_unblended_cost": "3",
+            "reservation_unused_amortized_upfront_fee_for_billing_period": "0.4",
+            "reservation_unused_recurring_fee": "0.6",
+            "reservation_reservation_a_r_n": RI_ARN,
+        },
+    ),
+    ("Fee", {"line_item_unblended_cost": "100", "reservation_reservation_a_r_n": RI_ARN}),
+    ("Tax", {"line_item_unblended_cost": "1.23"}),
+    ("EdpDiscount", {"line_item_unblended_cost": "-0.5", "line_item_net_unblended_cost": "-0.45"}),
+    ("Refund", {"line_item_unblended_cost": "-2"}),
+]
+MONEY_COLUMNS = {name for name, kind in RAW_COLUMNS if kind == "money"}
+
+
 def line(period: str, payer: str, load: str, row: int, line_type: str, **cols: Any) -> dict:
-    """One raw CUR row with its lineage; money given as str so it stays Decimal."""
-    money = {k for k, kind in RAW_COLUMNS if kind == "money"}
+    """One raw CUR row with its lineage columns."""
     month_end = FEB if period == JAN else "2025-03-01"
     return {
         "billing_period": period,
@@ -84,48 +153,17 @@ def line(period: str, payer: str, load: str, row: int, line_type: str, **cols: A
         "x_source_file": f"{payer}/{period}/part-0.csv.gz",
         "x_source_row": row,
         "_dlt_load_id": load,
-        **{k: Decimal(v) if k in money and v is not None else v for k, v in cols.items()},
+        **cols,
     }
 
 
 def payer_month_rows(period: str, payer: str, load: str, scale: str = "1") -> list[dict]:
-    """A month of one payer: every line type the mapping names, amounts times `scale`."""
-    s = Decimal(scale)
-
-    def m(value: str) -> str:
-        return str(Decimal(value) * s)
-
-    team = '{"user_team": " Payments ", "user_env": "prod"}'
-    legacy = '{"user:team": "Data", "user:env": "dev"}'
-    return [
-        line(period, payer, load, 1, "Usage", line_item_unblended_cost=m("10.1234567891"),
-             line_item_net_unblended_cost=m("9.5000000001"),
-             pricing_public_on_demand_cost=m("12.5"), line_item_usage_amount=3.5,
-             pricing_unit="Hrs", resource_tags=team),
-        # no net columns at all (legacy export / payer without discounts)
-        line(period, payer, load, 2, "Usage", line_item_unblended_cost=m("0.0000001234"),
-             line_item_usage_type="USE1-SpotUsage:m5.large", resource_tags=legacy),
-        line(period, payer, load, 3, "SavingsPlanCoveredUsage", line_item_unblended_cost=m("4"),
-             savings_plan_savings_plan_effective_cost=m("2.75"),
-             savings_plan_savings_plan_a_r_n=SP_ARN, resource_tags='{"owner": "SRE"}'),
-        line(period, payer, load, 4, "SavingsPlanNegation", line_item_unblended_cost=m("-4"),
-             savings_plan_savings_plan_a_r_n=SP_ARN),
-        line(period, payer, load, 5, "SavingsPlanRecurringFee", line_item_unblended_cost=m("5"),
-             savings_plan_total_commitment_to_date=m("5"),
-             savings_plan_used_commitment=m("2.75"), savings_plan_savings_plan_a_r_n=SP_ARN),
-        line(period, payer, load, 6, "DiscountedUsage", line_item_unblended_cost=m("0"),
-             reservation_effective_cost=m("1.2"), reservation_net_effective_cost=m("1.1"),
-             reservation_reservation_a_r_n=RI_ARN),
-        line(period, payer, load, 7, "RIFee", line_item_unblended_cost=m("3"),
-             reservation_unused_amortized_upfront_fee_for_billing_period=m("0.4"),
-             reservation_unused_recurring_fee=m("0.6"), reservation_reservation_a_r_n=RI_ARN),
-        line(period, payer, load, 8, "Fee", line_item_unblended_cost=m("100"),
-             reservation_reservation_a_r_n=RI_ARN),
-        line(period, payer, load, 9, "Tax", line_item_unblended_cost=m("1.23")),
-        line(period, payer, load, 10, "EdpDiscount", line_item_unblended_cost=m("-0.5"),
-             line_item_net_unblended_cost=m("-0.45")),
-        line(period, payer, load, 11, "Refund", line_item_unblended_cost=m("-2")),
-    ]
+    """MONTH_LINES for one payer and month, every amount multiplied by `scale`."""
+    rows = []
+    for number, (line_type, cols) in enumerate(MONTH_LINES, start=1):
+        amounts = {k: Decimal(v) * Decimal(scale) for k, v in cols.items() if k in MONEY_COLUMNS}
+        rows.append(line(period, payer, load, number, line_type, **{**cols, **amounts}))
+    return rows
 
 
 def effective_cost(row: dict) -> Decimal:
@@ -172,20 +210,20 @@ def expected_totals(rows: list[dict]) -> dict[tuple[str, str], tuple[Decimal, De
             continue
         net, unblended = row.get("line_item_net_unblended_cost"), row["line_item_unblended_cost"]
         billed, effective = totals.get(key, (Decimal(0), Decimal(0)))
-        totals[key] = (billed + (unblended if net is None else net), effective + effective_cost(row))
+        billed += unblended if net is None else net
+        totals[key] = (billed, effective + effective_cost(row))
     return totals
 
 
 def initial_rows() -> list[dict]:
     """Two payers x two months; payer A's January also keeps a leftover row of an older load."""
-    rows = [
-        line(JAN, PAYER_A, OLD_LOAD, 99, "Usage", line_item_unblended_cost="1000"),
+    return [
+        line(JAN, PAYER_A, OLD_LOAD, 99, "Usage", line_item_unblended_cost=Decimal(1000)),
         *payer_month_rows(JAN, PAYER_A, LOAD),
         *payer_month_rows(FEB, PAYER_A, LOAD, scale="2"),
         *payer_month_rows(JAN, PAYER_B, LOAD, scale="0.5"),
         *payer_month_rows(FEB, PAYER_B, LOAD, scale="3"),
     ]
-    return rows
 
 
 def restated_rows(rows: list[dict]) -> list[dict]:
@@ -200,37 +238,38 @@ def restated_rows(rows: list[dict]) -> list[dict]:
 
 @dataclass
 class Warehouse:
-    """One raw + dbt warehouse: how to run SQL on it and the env dbt needs to reach it."""
+    """A warehouse under test: the env dbt needs to reach it and a way to run SQL on it.
 
-    name: str
+    `run(sql)` returns the rows; `run(sql, params)` executes once per parameter tuple
+    (placeholders written `%s`). `snapshots` keeps what the scenario read from gold.
+    """
+
     env: dict[str, str]
-    query: Callable[[str], list[tuple]]
-    execute_many: Callable[[str, list[tuple]], None]
-    execute: Callable[[str], None]
+    run: Callable[..., list[tuple]]
     snapshots: dict[str, Any] = field(default_factory=dict)
 
 
 def create_raw(wh: Warehouse, rows: list[dict]) -> None:
     """Creates raw_aws_cur.line_items / export_loads with the dlt contract's types."""
-    wh.execute("create schema if not exists raw_aws_cur")
+    wh.run("create schema if not exists raw_aws_cur")
     for table, columns in (("line_items", RAW_COLUMNS), ("export_loads", EXPORT_LOAD_COLUMNS)):
         ddl = ", ".join(f"{name} {SQL_TYPES[kind]}" for name, kind in columns)
-        wh.execute(f"create table raw_aws_cur.{table} ({ddl})")
+        wh.run(f"create table raw_aws_cur.{table} ({ddl})")
     replace_raw(wh, rows)
 
 
 def replace_raw(wh: Warehouse, rows: list[dict]) -> None:
     """Writes `rows` as the whole content of raw, plus one export_loads row per payer-month."""
-    wh.execute("delete from raw_aws_cur.line_items")
-    wh.execute("delete from raw_aws_cur.export_loads")
+    wh.run("delete from raw_aws_cur.line_items")
+    wh.run("delete from raw_aws_cur.export_loads")
     names = [name for name, _ in RAW_COLUMNS]
-    wh.execute_many(
+    wh.run(
         f"insert into raw_aws_cur.line_items ({', '.join(names)}) "
         f"values ({', '.join(['%s'] * len(names))})",
         [tuple(row.get(name) for name in names) for row in rows],
     )
     loads = {(r["billing_period"], r["bill_payer_account_id"], r["_dlt_load_id"]) for r in rows}
-    wh.execute_many(
+    wh.run(
         "insert into raw_aws_cur.export_loads (billing_period, bill_payer_account_id, export_id,"
         " export_kind, source_uri, files, file_count, row_count, status, detected_at,"
         " _dlt_load_id) values (%s, %s, %s, 'cur2', 's3://bucket/cur', '[]', 1, 0, 'loaded',"
@@ -274,10 +313,16 @@ def dbt(wh: Warehouse, tmp: Path, *args: str, variables: dict | None = None) -> 
         for r in (result.result or [])
         if str(r.status) not in ("success", "pass")
     ]
-    assert result.success and not failures, f"dbt {' '.join(args)} failed: {result.exception} {failures}"
+    assert result.success and not failures, (
+        f"dbt {' '.join(args)} failed: {result.exception} {failures}"
+    )
 
 
 FCT_COST_ROWS = "select * from gold.fct_cost order by x_cost_line_id"
+FEBRUARY_ROWS = (
+    f"select * from gold.fct_cost where x_billing_period = cast('{FEB}' as date)"
+    " order by x_cost_line_id"
+)
 FCT_COST_TOTALS = """
     select billing_account_id, cast(x_billing_period as varchar), sum(billed_cost),
         sum(effective_cost), count(*)
@@ -292,20 +337,25 @@ def run_scenario(wh: Warehouse, tmp: Path) -> Warehouse:
     create_raw(wh, rows)
     dbt(wh, tmp, "seed")
     dbt(wh, tmp, "build")
-    wh.snapshots["first_rows"] = wh.query(FCT_COST_ROWS)
-    wh.snapshots["first_totals"] = wh.query(FCT_COST_TOTALS)
+    wh.snapshots["first_rows"] = wh.run(FCT_COST_ROWS)
+    wh.snapshots["first_totals"] = wh.run(FCT_COST_TOTALS)
     wh.snapshots["first_expected"] = expected_totals(rows)
-    wh.snapshots["daily"] = wh.query(
+    wh.snapshots["daily"] = wh.run(
         "select sum(billed_cost), sum(effective_cost), sum(line_count) from gold.fct_cost_daily"
     )
-    wh.snapshots["focus_billed"] = wh.query('select sum("BilledCost") from gold.focus_cost')
+    wh.snapshots["focus_billed"] = wh.run('select sum("BilledCost") from gold.focus_cost')
+    wh.snapshots["teams"] = wh.run(
+        "select distinct x_team, x_has_owner_tag from gold.fct_cost"
+        " where x_team is not null order by x_team"
+    )
     dbt(wh, tmp, "build")
-    wh.snapshots["second_rows"] = wh.query(FCT_COST_ROWS)
+    wh.snapshots["second_rows"] = wh.run(FCT_COST_ROWS)
+    wh.snapshots["february_rows_before"] = wh.run(FEBRUARY_ROWS)
     restated = restated_rows(rows)
     replace_raw(wh, restated)
     dbt(wh, tmp, "build", variables={"min_billing_period": JAN, "max_billing_period": JAN})
-    wh.snapshots["windowed_rows"] = wh.query(FCT_COST_ROWS)
-    wh.snapshots["windowed_totals"] = wh.query(FCT_COST_TOTALS)
+    wh.snapshots["february_rows_after"] = wh.run(FEBRUARY_ROWS)
+    wh.snapshots["windowed_totals"] = wh.run(FCT_COST_TOTALS)
     wh.snapshots["restated_expected"] = expected_totals(restated)
     return wh
 
@@ -322,13 +372,7 @@ def duckdb_warehouse(tmp: Path) -> Warehouse:
                 return []
             return con.execute(sql).fetchall()
 
-    return Warehouse(
-        name="duckdb",
-        env={"FINOPS_WAREHOUSE": "duckdb", "FINOPS_DUCKDB_PATH": str(path)},
-        query=run,
-        execute_many=lambda sql, params: run(sql, params),
-        execute=lambda sql: run(sql) and None,
-    )
+    return Warehouse(env={"FINOPS_WAREHOUSE": "duckdb", "FINOPS_DUCKDB_PATH": str(path)}, run=run)
 
 
 @contextmanager
@@ -349,7 +393,6 @@ def postgres_warehouse() -> Iterator[Warehouse]:
 
     try:
         yield Warehouse(
-            name="postgres",
             env={
                 "FINOPS_WAREHOUSE": "postgres",
                 "PGHOST": "127.0.0.1",
@@ -358,9 +401,7 @@ def postgres_warehouse() -> Iterator[Warehouse]:
                 "PGPASSWORD": "",
                 "PGDATABASE": dbname,
             },
-            query=run,
-            execute_many=lambda sql, params: run(sql, params),
-            execute=lambda sql: run(sql) and None,
+            run=run,
         )
     finally:
         with psycopg.connect(PG_DSN, autocommit=True) as admin:
@@ -389,8 +430,16 @@ def built(request: pytest.FixtureRequest) -> Warehouse:
     return request.getfixturevalue(request.param)
 
 
+def cents(amount: Decimal) -> Decimal:
+    """Amount rounded to the cent, the precision the totals must agree to."""
+    return amount.quantize(Decimal("0.01"))
+
+
 def as_totals(rows: list[tuple]) -> dict[tuple[str, str], tuple[Decimal, Decimal]]:
-    return {(payer, str(period)): (billed, effective) for payer, period, billed, effective, _ in rows}
+    """FCT_COST_TOTALS rows as (payer, period) -> (billed, effective)."""
+    return {
+        (payer, str(period)): (billed, effective) for payer, period, billed, effective, _ in rows
+    }
 
 
 def test_gold_costs_equal_python_totals_per_payer_and_month(built: Warehouse) -> None:
@@ -398,8 +447,8 @@ def test_gold_costs_equal_python_totals_per_payer_and_month(built: Warehouse) ->
     expected = built.snapshots["first_expected"]
     assert set(got) == set(expected)
     for key, (billed, effective) in expected.items():
-        assert round(got[key][0], 2) == round(billed, 2), key
-        assert round(got[key][1], 2) == round(effective, 2), key
+        assert cents(got[key][0]) == cents(billed), key
+        assert cents(got[key][1]) == cents(effective), key
 
 
 def test_older_load_rows_are_not_counted(built: Warehouse) -> None:
@@ -414,15 +463,12 @@ def test_second_build_leaves_fct_cost_identical(built: Warehouse) -> None:
 
 
 def test_windowed_build_replaces_only_its_month(built: Warehouse) -> None:
-    period_index = 2 + [c for c, _ in RAW_COLUMNS].count("")  # placeholder, replaced below
-    del period_index
-    before = built.snapshots["second_rows"]
-    after = built.snapshots["windowed_rows"]
-    feb = __import__("datetime").date.fromisoformat(FEB)
-    assert [r for r in after if feb in r] == [r for r in before if feb in r]
+    assert built.snapshots["february_rows_before"], "no February rows to compare"
+    assert built.snapshots["february_rows_after"] == built.snapshots["february_rows_before"]
     got = as_totals(built.snapshots["windowed_totals"])
     restated = built.snapshots["restated_expected"]
-    assert round(got[(PAYER_B, JAN)][0], 2) == round(restated[(PAYER_B, JAN)][0], 2)
+    assert [cents(v) for v in got[(PAYER_B, JAN)]] == [cents(v) for v in restated[(PAYER_B, JAN)]]
+    assert got[(PAYER_A, JAN)] == as_totals(built.snapshots["first_totals"])[(PAYER_A, JAN)]
     # February of payer B was restated in raw too, but the window kept gold's old figures
     assert got[(PAYER_B, FEB)] == as_totals(built.snapshots["first_totals"])[(PAYER_B, FEB)]
     assert got[(PAYER_B, FEB)] != restated[(PAYER_B, FEB)]
@@ -431,8 +477,12 @@ def test_windowed_build_replaces_only_its_month(built: Warehouse) -> None:
 def test_daily_and_focus_view_carry_the_same_totals(built: Warehouse) -> None:
     billed = sum(b for b, _ in built.snapshots["first_expected"].values())
     effective = sum(e for _, e in built.snapshots["first_expected"].values())
-    (daily_billed, daily_effective, lines), = built.snapshots["daily"]
-    assert round(daily_billed, 2) == round(billed, 2)
-    assert round(daily_effective, 2) == round(effective, 2)
+    ((daily_billed, daily_effective, lines),) = built.snapshots["daily"]
+    assert cents(daily_billed) == cents(billed)
+    assert cents(daily_effective) == cents(effective)
     assert lines == len(built.snapshots["first_rows"])
-    assert round(built.snapshots["focus_billed"][0][0], 2) == round(billed, 2)
+    assert cents(built.snapshots["focus_billed"][0][0]) == cents(billed)
+
+
+def test_team_comes_from_cur2_legacy_and_unprefixed_tag_keys(built: Warehouse) -> None:
+    assert built.snapshots["teams"] == [("data", True), ("payments", True), ("sre", True)]

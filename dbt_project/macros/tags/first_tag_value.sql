@@ -7,14 +7,13 @@
         keys: ordered list of tag keys.
 #}
 {% macro first_tag_value(json_col, keys) -%}
-    {%- if keys | length == 0 -%}
-        cast(null as {{ dbt.type_string() }})
+    {%- set values = [] -%}
+    {%- for key in keys -%}
+        {%- do values.append("nullif(trim(" ~ json_get_text(json_col, key) ~ "), '')") -%}
+    {%- endfor -%}
+    {%- if values -%}
+        lower(coalesce({{ values | join(', ') }}))
     {%- else -%}
-    lower(coalesce(
-        {%- for key in keys %}
-        nullif(trim({{ json_get_text(json_col, key) }}), '')
-        {%- if not loop.last %},{% endif %}
-        {%- endfor %}
-    ))
+        cast(null as {{ dbt.type_string() }})
     {%- endif -%}
 {%- endmacro %}

@@ -4,21 +4,21 @@
         data_tests:
           - expression_is_true:
               arguments:
-                expression: "billed_cost = effective_cost"
-                where: "charge_category = 'Usage'"
-    On a column the column name is prefixed: `expression: ">= 0"`.
+                expression: "effective_cost = 0"
+              config:
+                where: "x_line_item_type = 'SavingsPlanNegation'"
+    On a column the column name is put first: `expression: "> 0"`.
 
     Args:
         model: the tested relation (injected by dbt).
         expression: boolean SQL over the relation's columns.
-        column_name: optional; when the test sits on a column, it is put before expression.
+        column_name: optional; set by dbt when the test sits on a column.
 #}
 {% test expression_is_true(model, expression, column_name=none) %}
+{%- set condition = (column_name ~ ' ' if column_name is not none else '') ~ expression %}
 
-    select *
-    from {{ model }}
-    where not (
-        {%- if column_name is not none %} {{ column_name }}{% endif %} {{ expression }}
-    )
+select *
+from {{ model }}
+where not ({{ condition }})
 
 {% endtest %}

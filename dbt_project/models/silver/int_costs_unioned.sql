@@ -26,7 +26,7 @@
 {% for provider_model in provider_models %}
     select
         {%- for column in focus_columns %}
-        {{ column }}{% if not loop.last %},{% endif %}
+            {{ column }}{% if not loop.last %},{% endif %}
         {%- endfor %}
     from {{ provider_model }}
     {% if not loop.last %}union all{% endif %}

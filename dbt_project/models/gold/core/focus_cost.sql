@@ -1,3 +1,5 @@
+-- noqa: disable=RF06
+-- (the quotes are needed: they keep the FOCUS names' case on PostgreSQL, which folds to lower)
 {{ config(materialized='view') }}
 
 {#-

@@ -6,6 +6,9 @@
     The mapping of every column is documented in _aws__models.yml.
 -#}
 {%- set usage_line_types = ["'Usage'", "'DiscountedUsage'", "'SavingsPlanCoveredUsage'"] -%}
+{#- legacy exports may lack the bill period columns; the raw billing_period is their start -#}
+{%- set billing_period_start_fallback =
+    'cast(owners.billing_period as ' ~ dbt.type_timestamp() ~ ')' -%}
 
 with
 
@@ -47,8 +50,9 @@ effective as (
                     0
                 )
             when line_item_line_item_type = 'SavingsPlanRecurringFee'
-                then coalesce(savings_plan_total_commitment_to_date, 0)
-                - coalesce(savings_plan_used_commitment, 0)
+                then
+                    coalesce(savings_plan_total_commitment_to_date, 0)
+                    - coalesce(savings_plan_used_commitment, 0)
             when line_item_line_item_type in ('SavingsPlanNegation', 'SavingsPlanUpfrontFee')
                 then 0
             when line_item_line_item_type = 'DiscountedUsage'
@@ -59,9 +63,13 @@ effective as (
                     reservation_unused_amortized_upfront_fee_for_billing_period,
                     0
                 )
-                + coalesce(reservation_net_unused_recurring_fee, reservation_unused_recurring_fee, 0)
+                + coalesce(
+                    reservation_net_unused_recurring_fee, reservation_unused_recurring_fee, 0
+                )
             -- an upfront RI purchase; its cost reaches usage through the RI's amortization
-            when line_item_line_item_type = 'Fee' and coalesce(reservation_reservation_a_r_n, '') != ''
+            when
+                line_item_line_item_type = 'Fee'
+                and coalesce(reservation_reservation_a_r_n, '') != ''
                 then 0
             else billed_cost
         end as effective_cost
@@ -121,7 +129,8 @@ commitments as (
         case
             when line_item_line_item_type in ('SavingsPlanCoveredUsage', 'DiscountedUsage')
                 then 'Used'
-            when line_item_line_item_type in ('RIFee', 'SavingsPlanRecurringFee')
+            when
+                line_item_line_item_type in ('RIFee', 'SavingsPlanRecurringFee')
                 and effective_cost > 0
                 then 'Unused'
         end as commitment_discount_status
@@ -146,57 +155,71 @@ final as (
         cast(owners.line_item_currency_code as {{ type_varchar() }}) as billing_currency,
         cast(coalesce(
             owners.bill_billing_period_end_date,
-            {{ dbt.dateadd('month', 1, 'cast(owners.billing_period as ' ~ dbt.type_timestamp() ~ ')') }}
+            {{ dbt.dateadd('month', 1, billing_period_start_fallback) }}
         ) as {{ dbt.type_timestamp() }}) as billing_period_end,
         cast(coalesce(
             owners.bill_billing_period_start_date,
-            cast(owners.billing_period as {{ dbt.type_timestamp() }})
+            {{ billing_period_start_fallback }}
         ) as {{ dbt.type_timestamp() }}) as billing_period_start,
         cast(owners.charge_category as {{ type_varchar() }}) as charge_category,
         cast(owners.charge_class as {{ type_varchar() }}) as charge_class,
-        cast(owners.line_item_line_item_description as {{ type_varchar() }}) as charge_description,
+        cast(owners.line_item_line_item_description as {{ type_varchar() }})
+            as charge_description,
         cast(owners.charge_frequency as {{ type_varchar() }}) as charge_frequency,
         cast(owners.line_item_usage_end_date as {{ dbt.type_timestamp() }}) as charge_period_end,
-        cast(owners.line_item_usage_start_date as {{ dbt.type_timestamp() }}) as charge_period_start,
+        cast(owners.line_item_usage_start_date as {{ dbt.type_timestamp() }})
+            as charge_period_start,
         cast(owners.commitment_discount_category as {{ type_varchar() }})
             as commitment_discount_category,
         cast(owners.commitment_discount_id as {{ type_varchar() }}) as commitment_discount_id,
         cast(owners.commitment_discount_status as {{ type_varchar() }})
             as commitment_discount_status,
         cast(owners.commitment_discount_type as {{ type_varchar() }}) as commitment_discount_type,
-        cast(case when owners.is_usage_line then owners.line_item_usage_amount end
-            as {{ type_quantity() }}) as consumed_quantity,
-        cast(case when owners.is_usage_line then nullif(owners.pricing_unit, '') end
-            as {{ type_varchar() }}) as consumed_unit,
+        cast(
+            case when owners.is_usage_line then owners.line_item_usage_amount end
+            as {{ type_quantity() }}
+        ) as consumed_quantity,
+        cast(
+            case when owners.is_usage_line then nullif(owners.pricing_unit, '') end
+            as {{ type_varchar() }}
+        ) as consumed_unit,
         cast(owners.line_item_unblended_cost as {{ type_money() }}) as contracted_cost,
         cast(owners.line_item_unblended_rate as {{ type_unit_price() }}) as contracted_unit_price,
         cast(owners.effective_cost as {{ type_money() }}) as effective_cost,
         cast('AWS' as {{ type_varchar() }}) as host_provider_name,
         cast(nullif(owners.bill_invoice_id, '') as {{ type_varchar() }}) as invoice_id,
-        cast(coalesce(nullif(owners.bill_invoicing_entity, ''), 'Amazon Web Services, Inc.')
-            as {{ type_varchar() }}) as invoice_issuer_name,
+        cast(
+            coalesce(nullif(owners.bill_invoicing_entity, ''), 'Amazon Web Services, Inc.')
+            as {{ type_varchar() }}
+        ) as invoice_issuer_name,
         -- ListCost: public on-demand cost of usage; lines without a list price (fees, credits,
         -- tax, or usage missing the pricing column) list at what they bill
-        cast(case
-            when owners.is_usage_line
-                then coalesce(owners.pricing_public_on_demand_cost, owners.billed_cost)
-            else owners.billed_cost
-        end as {{ type_money() }}) as list_cost,
+        cast(
+            case
+                when owners.is_usage_line
+                    then coalesce(owners.pricing_public_on_demand_cost, owners.billed_cost)
+                else owners.billed_cost
+            end as {{ type_money() }}
+        ) as list_cost,
         cast(owners.pricing_public_on_demand_rate as {{ type_unit_price() }}) as list_unit_price,
         cast(owners.pricing_category as {{ type_varchar() }}) as pricing_category,
         cast(owners.line_item_usage_amount as {{ type_quantity() }}) as pricing_quantity,
         cast(nullif(owners.pricing_unit, '') as {{ type_varchar() }}) as pricing_unit,
         cast('AWS' as {{ type_varchar() }}) as provider_name,
-        cast(case
-            when owners.bill_billing_entity = 'AWS Marketplace'
-                then nullif(owners.line_item_legal_entity, '')
-            else 'AWS'
-        end as {{ type_varchar() }}) as publisher_name,
+        cast(
+            case
+                when owners.bill_billing_entity = 'AWS Marketplace'
+                    then nullif(owners.line_item_legal_entity, '')
+                else 'AWS'
+            end as {{ type_varchar() }}
+        ) as publisher_name,
         cast(nullif(owners.product_region_code, '') as {{ type_varchar() }}) as region_id,
         cast(nullif(owners.product_location, '') as {{ type_varchar() }}) as region_name,
         cast(nullif(owners.line_item_resource_id, '') as {{ type_varchar() }}) as resource_id,
-        cast(coalesce(service_categories.service_category, 'Other')
-            as {{ type_varchar() }}) as service_category,
+        cast(
+            coalesce(service_categories.service_category, 'Other')
+            as {{ type_varchar() }}
+        ) as service_category,
         cast(coalesce(
             nullif(owners.product_product_name, ''),
             nullif(owners.product_servicecode, ''),
