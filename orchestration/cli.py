@@ -165,11 +165,17 @@ def _run(partitions: list[str], verbose: bool) -> None:
         _status(f"running the pipeline for {first}..{last} (source {aws_cur_path()})")
         outcome = run_months(first, last, verbose)
         failures += outcome.failures
-        _status(("succeeded" if outcome.success else "FAILED") + f" (Dagster run {outcome.run_id})")
+        verdict = "succeeded" if outcome.success else "FAILED"
+        _status(f"{verdict} (Dagster run {outcome.run_id}; dbt log {outcome.log_path})")
     if failures:
         for failure in failures:
             click.echo(click.style("  failed: ", fg="red") + failure, err=True)
-    click.echo(render_summary())
+    try:
+        click.echo(render_summary())
+    except Exception as error:  # a failed run may have left gold unbuilt; say so, keep the cause
+        click.echo(
+            f"(no summary: gold tables are not readable: {str(error).splitlines()[0]})", err=True
+        )
     if failures:
         raise PipelineFailed(f"{len(failures)} step(s) failed; see the lines above or `make dev`")
 

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager, redirect_stdout
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import TextIO
 
 import dagster as dg
 
@@ -22,6 +25,7 @@ class RunOutcome:
     run_id: str
     months: tuple[str, str]
     failures: list[str]
+    log_path: Path
 
 
 def ensure_dagster_home() -> Path:
@@ -72,18 +76,31 @@ def run_months(first: str, last: str, verbose: bool = False) -> RunOutcome:
         "dagster/asset_partition_range_start": start,
         "dagster/asset_partition_range_end": end,
     }
-    result = job.execute_in_process(
-        instance=instance,
-        tags=tags,
-        raise_on_error=False,
-        run_config={"loggers": {"step_lines": {"config": {"verbose": verbose}}}},
-    )
+    log_path = home() / "logs" / f"run-{first}-{last}.log"
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    with open(log_path, "w") as log, _quiet_stdout(log, verbose):
+        result = job.execute_in_process(
+            instance=instance,
+            tags=tags,
+            raise_on_error=False,
+            run_config={"loggers": {"step_lines": {"config": {"verbose": verbose}}}},
+        )
     failures = [
         f"{event.step_key}: {_error_text(event)}"
         for event in result.all_events
         if event.is_step_failure
     ]
-    return RunOutcome(result.success, result.run_id, (first, last), failures)
+    return RunOutcome(result.success, result.run_id, (first, last), failures, log_path)
+
+
+@contextmanager
+def _quiet_stdout(log: TextIO, verbose: bool) -> Iterator[None]:
+    # dagster-dbt echoes every dbt log line to stdout; keep it in the run log unless verbose
+    if verbose:
+        yield
+        return
+    with redirect_stdout(log):
+        yield
 
 
 def _check_partition(start: str) -> None:

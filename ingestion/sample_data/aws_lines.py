@@ -245,7 +245,7 @@ def negation_block(ctx: MonthContext, usage: Block, rows: UsageRows) -> Block:
     descriptions = ctx.pools.strings.codes(texts)[inverse.reshape(-1)]
     negated = -cols["line_item_unblended_cost"]
     cols |= {
-        "line_item_line_item_type": ctx.code("SavingsPlanNegation"),
+        "line_item_line_item_type": "SavingsPlanNegation",
         "line_item_unblended_cost": negated,
         "line_item_blended_cost": negated,
         "line_item_unblended_rate": -cols["line_item_unblended_rate"],

@@ -171,6 +171,10 @@ def apply_savings_plans(
         if plan.region is not None:
             eligible &= catalog.region[rows.resource] == plan.region
         idx = np.flatnonzero(eligible)
+        spent = np.zeros(month.n_hours, dtype=np.int64)
+        used[k] = spent
+        if len(idx) == 0:
+            continue
         ratio = np.array([plan.ratio(p) for p in range(len(PROFILES))])[profile[idx]]
         rate = np.round(catalog.rate[rows.resource[idx]] * ratio, 10)
         effective = np.rint(rows.amount[idx] * rate * UNITS).astype(np.int64)
@@ -186,7 +190,5 @@ def apply_savings_plans(
         rows.plan[chosen] = k
         rows.plan_rate[chosen] = rate[ordered][fits]
         rows.plan_units[chosen] = spend[fits]
-        spent = np.zeros(month.n_hours, dtype=np.int64)
         np.add.at(spent, hours[fits], spend[fits])
-        used[k] = spent
     return used

@@ -34,14 +34,16 @@ Value = np.ndarray | str | int | float | Mapping[str, str] | None
 TIMESTAMP = pa.timestamp("ms", tz="UTC")
 STRING_MAP = pa.map_(pa.string(), pa.string())
 
-# parquet writer settings are spelled out so output bytes do not drift with library defaults
+# parquet writer settings are spelled out so output bytes do not drift with library defaults;
+# no Arrow schema is stored, so readers see plain string columns (as in AWS's files) even
+# though strings are handed to the writer dictionary-encoded (much faster to write)
 PARQUET_OPTIONS = {
     "compression": "snappy",
-    "use_dictionary": True,
     "write_statistics": True,
     "version": "2.6",
     "data_page_version": "1.0",
     "row_group_size": 128 * 1024,
+    "store_schema": False,
 }
 
 
@@ -122,6 +124,8 @@ def column_array(block: Block, name: str, kind: Kind, pools: Pools) -> np.ndarra
             raise ValueError(f"{name}: {len(value)} values for a block of {block.n} rows")
         return value
     if kind == "string":
+        if value is not None and not isinstance(value, str):
+            raise TypeError(f"{name}: string scalars must be str, got {type(value).__name__}")
         return np.full(block.n, pools.strings.code(value or ""), dtype=np.int32)
     if kind == "map":
         return np.full(block.n, pools.maps.code(value or {}), dtype=np.int32)
@@ -130,18 +134,27 @@ def column_array(block: Block, name: str, kind: Kind, pools: Pools) -> np.ndarra
     return np.full(block.n, NULL_INT if value is None else value, dtype=np.int64)
 
 
+def _dictionary(codes: np.ndarray, strings: pa.Array) -> pa.DictionaryArray:
+    """Codes into the shared pool -> a dictionary array holding only the values used."""
+    used = np.bincount(codes, minlength=len(strings)) > 0
+    remap = (np.cumsum(used) - 1).astype(np.int32)
+    dictionary = strings.filter(pa.array(used))
+    return pa.DictionaryArray.from_arrays(pa.array(remap[codes], type=pa.int32()), dictionary)
+
+
 def _to_arrow(values: np.ndarray, kind: Kind, strings: pa.Array, maps: pa.Array) -> pa.Array:
     if kind == "string":
-        return strings.take(pa.array(values, type=pa.int32()))
+        return _dictionary(values, strings)
     if kind == "map":
         return maps.take(pa.array(values, type=pa.int32()))
     if kind == "float":
-        return pa.array(values, type=pa.float64(), from_pandas=True)
+        # NaN marks null; an explicit mask avoids `from_pandas`, which imports pandas
+        return pa.array(values, type=pa.float64(), mask=np.isnan(values))
     mask = values == NULL_INT
-    clean = np.where(mask, 0, values)
     if kind == "money":
-        return pa.array(clean / UNITS, type=pa.float64(), mask=mask)
-    return pa.array(clean, type=pa.int64(), mask=mask).cast(TIMESTAMP)
+        # masked slots hold the sentinel's quotient; the mask makes them null
+        return pa.array(values / UNITS, type=pa.float64(), mask=mask)
+    return pa.array(values, type=TIMESTAMP, mask=mask)
 
 
 def assemble(
@@ -178,9 +191,20 @@ def assemble(
 
 
 def write_parquet(table: pa.Table, path: Path) -> None:
-    """Write `table` to `path` with fixed writer options, so equal tables give equal bytes."""
+    """Write `table` to `path` with fixed writer options, so equal tables give equal bytes.
+
+    Dictionary encoding is used for string and map columns only: money and rates are close to
+    unique, where building a dictionary first costs time and then is thrown away.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
-    pq.write_table(table, path, **PARQUET_OPTIONS)
+    encoded = [
+        name
+        for name, field_ in zip(table.column_names, table.schema, strict=True)
+        if pa.types.is_dictionary(field_.type) or pa.types.is_string(field_.type)
+    ]
+    maps = [n for n, f in zip(table.column_names, table.schema, strict=True) if pa.types.is_map(f.type)]
+    encoded += [f"{name}.key_value.{part}" for name in maps for part in ("key", "value")]
+    pq.write_table(table, path, use_dictionary=encoded, **PARQUET_OPTIONS)
 
 
 _BASE32 = np.frombuffer(b"abcdefghijklmnopqrstuvwxyz234567", dtype=np.uint8)
@@ -227,3 +251,28 @@ def column_units(column: pa.ChunkedArray | pa.Array) -> np.ndarray:
 def units_text(units: int) -> str:
     """Units as a plain decimal string with 8 places, e.g. `12.50000000`."""
     return f"{Decimal(int(units)).scaleb(-MONEY_DECIMALS):f}"
+
+
+def group_sum(
+    keys: Sequence[np.ndarray], values: np.ndarray
+) -> tuple[list[np.ndarray], np.ndarray]:
+    """Exact int64 sums of `values` per distinct combination of `keys` (sorted by the keys).
+
+    Args:
+        keys: equally long integer arrays, most significant first.
+        values: int64 values to sum.
+
+    Returns:
+        (one array of distinct values per key, sums aligned with them).
+    """
+    if len(values) == 0:
+        return [np.zeros(0, dtype=np.int64) for _ in keys], np.zeros(0, dtype=np.int64)
+    order = np.lexsort(tuple(reversed(keys)))
+    ordered = [np.asarray(k)[order] for k in keys]
+    change = np.zeros(len(values), dtype=bool)
+    change[0] = True
+    for k in ordered:
+        change[1:] |= k[1:] != k[:-1]
+    starts = np.flatnonzero(change)
+    sums = np.add.reduceat(np.asarray(values, dtype=np.int64)[order], starts)
+    return [k[starts] for k in ordered], sums

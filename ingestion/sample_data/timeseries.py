@@ -126,7 +126,11 @@ def plant_events(
         if len(days) == n_spikes:
             break
     for day in sorted(days):
-        series = int(spike_series[rng.integers(len(spike_series))])
+        # a spike next to the shift on the same series would blur the shift's size
+        allowed = [s for s in spike_series if s != shift or abs(day - shift_day) > 7]
+        if not allowed:
+            continue
+        series = int(allowed[rng.integers(len(allowed))])
         size = round(float(rng.uniform(*SPIKE_SIZE)), 1)
         events[series, day] *= size
         noise[series, day] = 1.0

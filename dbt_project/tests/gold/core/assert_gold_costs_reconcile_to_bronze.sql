@@ -15,6 +15,8 @@
     from int_costs_unioned). Gold must not be published until it is explained.
 */
 
+{{ config(meta={'dagster': {'ref': {'name': 'fct_cost'}}}) }}
+
 {%- set tolerance = 0.01 -%}
 
 with
