@@ -116,9 +116,13 @@ def generate(
         extra_paths.append(request.out_dir / file_name)
         _write_json(extra_paths[-1], content)
     return GenerationSummary(
-        request.out_dir, tuple(files), dict(sorted(rows.items())), truth_path,
-        tuple(extra_paths), roots,
-    )  # fmt: skip
+        request.out_dir,
+        tuple(files),
+        dict(sorted(rows.items())),
+        truth_path,
+        tuple(extra_paths),
+        roots,
+    )
 
 
 def _write_json(path: Path, content: dict[str, Any]) -> None:

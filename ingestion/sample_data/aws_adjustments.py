@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .aws_catalog import ACCOUNTS, PAYERS
+from .aws_catalog import ACCOUNT_INDEX, ACCOUNTS, PAYERS, cost_category
 from .aws_lines import MonthContext
 from .columnar import CENT, DAY_MS, NULL_INT, Block, Kind, column_array, group_sum, iso_z
 
@@ -44,11 +44,23 @@ class DiscountProgram:
 DISCOUNT_PROGRAMS: tuple[DiscountProgram, ...] = (
     DiscountProgram("EdpDiscount", 0, 0.05, "Enterprise Discount Program discount"),
     DiscountProgram("EdpDiscount", 1, 0.03, "Enterprise Discount Program discount"),
-    DiscountProgram("PrivateRateDiscount", 0, 0.12, "Private pricing discount: Amazon CloudFront",
-                    frozenset({"AmazonCloudFront"}), frozenset({"Usage"})),
-    DiscountProgram("BundledDiscount", 1, 0.10, "CloudFront Security Savings Bundle discount",
-                    frozenset({"AmazonCloudFront"}), frozenset({"Usage"})),
-)  # fmt: skip
+    DiscountProgram(
+        "PrivateRateDiscount",
+        0,
+        0.12,
+        "Private pricing discount: Amazon CloudFront",
+        frozenset({"AmazonCloudFront"}),
+        frozenset({"Usage"}),
+    ),
+    DiscountProgram(
+        "BundledDiscount",
+        1,
+        0.10,
+        "CloudFront Security Savings Bundle discount",
+        frozenset({"AmazonCloudFront"}),
+        frozenset({"Usage"}),
+    ),
+)
 
 # gross -> net columns that a discount lowers alongside the unblended cost
 NET_PAIRS = (
@@ -134,7 +146,10 @@ def _discount_block(
     def col(name: str, kind: Kind) -> np.ndarray:
         return column_array(block, name, kind, ctx.pools)
 
-    types, products = col("line_item_line_item_type", "string"), col("line_item_product_code", "string")
+    types, products = (
+        col("line_item_line_item_type", "string"),
+        col("line_item_product_code", "string"),
+    )
     unblended = col("line_item_unblended_cost", "money")
     day = (col("line_item_usage_start_date", "timestamp") - ctx.month.start_ms) // DAY_MS
     accounts = col("line_item_usage_account_id", "string")
@@ -158,7 +173,9 @@ def _discount_block(
             lowered = np.rint(value * program.rate).astype(np.int64)
             nets[net] -= np.where(mask & (value != NULL_INT), lowered, 0)
         hit = diff != 0
-        for target, values in zip(keys, (np.full(block.n, k), accounts, products, day), strict=True):
+        for target, values in zip(
+            keys, (np.full(block.n, k), accounts, products, day), strict=True
+        ):
             target.append(values[hit].astype(np.int64))
         diffs.append(diff[hit])
     block.cols |= nets | {
@@ -174,21 +191,15 @@ def _discount_block(
 
 
 def _account_columns(ctx: MonthContext, account_codes: np.ndarray) -> dict:
-    values = ctx.pools.strings.values
-    names = {a.account_id: a.name for _, a in ACCOUNTS}
-    environments = {a.account_id: a.environment for _, a in ACCOUNTS}
+    """Account id, name and cost category columns for rows given as account-id codes."""
     unique, inverse = np.unique(account_codes, return_inverse=True)
-    ids = [values[int(c)] for c in unique]
-    categories = [
-        {"business_unit": PAYERS[ctx.payer].business_unit,
-         "environment": "production" if environments[i] == "prod" else "non-production"}
-        for i in ids
-    ]  # fmt: skip
+    accounts = [ACCOUNT_INDEX[ctx.pools.strings.values[int(c)]] for c in unique]
+    names = [ACCOUNTS[a][1].name for a in accounts]
     inverse = inverse.reshape(-1)
     return {
         "line_item_usage_account_id": np.asarray(account_codes, dtype=np.int32),
-        "line_item_usage_account_name": ctx.pools.strings.codes([names[i] for i in ids])[inverse],
-        "cost_category": ctx.pools.maps.codes(categories)[inverse],
+        "line_item_usage_account_name": ctx.pools.strings.codes(names)[inverse],
+        "cost_category": ctx.pools.maps.codes([cost_category(a) for a in accounts])[inverse],
     }
 
 
@@ -253,7 +264,7 @@ def adjustment_blocks(ctx: MonthContext, blocks: list[Block]) -> list[Block]:
         spend[(account, adjustment.product_code)] += units
     payer = PAYERS[ctx.payer]
     for (account, product), base in sorted(spend.items()):
-        tax = int(round(base * payer.tax_rate / CENT)) * CENT
+        tax = round(base * payer.tax_rate / CENT) * CENT
         if tax > 0:
             line = _month_line(ctx, account, product, tax) | {
                 "line_item_line_item_type": "Tax",

@@ -72,6 +72,14 @@ PAYERS: tuple[Payer, ...] = (
 ACCOUNTS: tuple[tuple[int, Account], ...] = tuple(
     (p, account) for p, payer in enumerate(PAYERS) for account in payer.accounts
 )
+ACCOUNT_INDEX = {account.account_id: i for i, (_, account) in enumerate(ACCOUNTS)}
+
+
+def cost_category(account: int) -> dict[str, str]:
+    """The `cost_category` map of every line of an account (index into ACCOUNTS)."""
+    payer, info = ACCOUNTS[account]
+    environment = "production" if info.environment == "prod" else "non-production"
+    return {"business_unit": PAYERS[payer].business_unit, "environment": environment}
 
 
 @dataclass(frozen=True)

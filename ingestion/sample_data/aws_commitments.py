@@ -94,7 +94,7 @@ def _expected_hourly(catalog: Catalog, mask: np.ndarray, ratio: np.ndarray) -> f
 
 def _commitment(dollars: float) -> int:
     # commitments are bought in tenths of a cent per hour
-    return max(CENT, int(round(dollars * 1000)) * (UNITS // 1000))
+    return max(CENT, round(dollars * 1000) * (UNITS // 1000))
 
 
 def build_commitments(
@@ -119,53 +119,105 @@ def build_commitments(
     m5, rds = PROFILE_INDEX["ec2_m5"], PROFILE_INDEX["rds_r6g"]
     compute = frozenset(i for i, p in enumerate(PROFILES) if p.sp_ratio > 0)
     sp_ratio = np.array([p.sp_ratio for p in PROFILES])[catalog.profile]
-    owner = [next(i for i, (p, _) in enumerate(ACCOUNTS) if p == payer) for payer in (0, 1)]
 
     def matching(payer: int, profile: int) -> np.ndarray:
         return (catalog.payer == payer) & (catalog.profile == profile) & (catalog.region == east)
 
-    def ms(day: date, plus_days: int = 0) -> int:
-        return _day_ms(day + timedelta(days=plus_days))
-
-    m5_core = _expected_hourly(catalog, matching(0, m5), np.full(len(catalog), 0.62))
+    m5_core = _expected_hourly(catalog, matching(0, m5), np.full(len(catalog), INSTANCE_SP_RATIO))
     core = _expected_hourly(catalog, catalog.payer == 0, sp_ratio)
-    ri_b = matching(1, m5)
-    labs = _expected_hourly(catalog, (catalog.payer == 1) & ~ri_b, sp_ratio)
-    core_m5 = _commitment(m5_core * PLAN_COVERAGE["core-m5"])
-    core_compute = _commitment(core * PLAN_COVERAGE["core-compute"])
-    labs_compute = _commitment(labs * PLAN_COVERAGE["labs-compute"])
-    expiry = ms(middle, 14)
+    labs = _expected_hourly(catalog, (catalog.payer == 1) & ~matching(1, m5), sp_ratio)
+    expiry = _day_ms(middle, 14)
     plans = [
-        SavingsPlan(_sp_arn(rng, owner[0]), 0, owner[0], "ComputeSavingsPlans", "No Upfront",
-                    "3yr", ms(first, -400), ms(first, -400 + 3 * 365), core_compute, 0,
-                    compute, None, False),
-        SavingsPlan(_sp_arn(rng, owner[0]), 0, owner[0], "EC2InstanceSavingsPlans",
-                    "All Upfront", "1yr", ms(second, 4), ms(second, 4 + 365), 0, core_m5,
-                    frozenset({m5}), east, True),
-        SavingsPlan(_sp_arn(rng, owner[1]), 1, owner[1], "ComputeSavingsPlans",
-                    "Partial Upfront", "1yr", expiry - 365 * 24 * HOUR_MS, expiry,
-                    labs_compute - labs_compute // 2, labs_compute // 2, compute, None, False),
+        _plan(rng, 0, "ComputeSavingsPlans", "No Upfront", "3yr", _day_ms(first, -400),
+              _commitment(core * PLAN_COVERAGE["core-compute"]), compute),
+        _plan(rng, 0, "EC2InstanceSavingsPlans", "All Upfront", "1yr", _day_ms(second, 4),
+              _commitment(m5_core * PLAN_COVERAGE["core-m5"]), frozenset({m5}), east, True),
+        _plan(rng, 1, "ComputeSavingsPlans", "Partial Upfront", "1yr",
+              expiry - TERM_HOURS["1yr"] * HOUR_MS,
+              _commitment(labs * PLAN_COVERAGE["labs-compute"]), compute),
     ]  # fmt: skip
+    # one unit more than matching resources exist, so a reservation is never fully used
     reservations = [
-        Reservation(_ri_arn(rng, owner[0], "rds"), 0, owner[0], rds, east,
-                    int(matching(0, rds).sum()) + 1, "Partial Upfront", "1yr", ms(first, -200),
-                    ms(first, 165), 8_600_000, 8_600_000, False),
-        Reservation(_ri_arn(rng, owner[1], "ec2"), 1, owner[1], m5, east, int(ri_b.sum()) + 1,
-                    "All Upfront", "1yr", ms(first, 9), ms(first, 9 + 365), 11_700_000, 0, True),
+        _reservation(rng, 0, rds, east, int(matching(0, rds).sum()) + 1, "Partial Upfront",
+                     _day_ms(first, -200), amortized=8_600_000, recurring=8_600_000),
+        _reservation(rng, 1, m5, east, int(matching(1, m5).sum()) + 1, "All Upfront",
+                     _day_ms(first, 9), amortized=11_700_000, recurring=0, purchased=True),
     ]  # fmt: skip
     return plans, reservations
 
 
-def _day_ms(day: date) -> int:
-    return epoch_ms(datetime(day.year, day.month, day.day))
+def _owner(payer: int) -> int:
+    """Commitments are bought in the payer's first linked account (its shared services)."""
+    return next(i for i, (p, _) in enumerate(ACCOUNTS) if p == payer)
 
 
-def _sp_arn(rng: np.random.Generator, account: int) -> str:
-    return f"arn:aws:savingsplans::{ACCOUNTS[account][1].account_id}:savingsplan/{random_uuid(rng)}"
-
-
-def _ri_arn(rng: np.random.Generator, account: int, service: str) -> str:
+def _plan(
+    rng: np.random.Generator,
+    payer: int,
+    offering_type: str,
+    payment_option: str,
+    term: str,
+    start_ms: int,
+    commitment: int,
+    profiles: frozenset[int],
+    region: int | None = None,
+    purchased: bool = False,
+) -> SavingsPlan:
+    amortized = {"No Upfront": 0, "All Upfront": commitment}.get(payment_option, commitment // 2)
+    account = _owner(payer)
     account_id = ACCOUNTS[account][1].account_id
-    if service == "rds":
-        return f"arn:aws:rds:us-east-1:{account_id}:ri:ri-{rng.bytes(6).hex()}"
-    return f"arn:aws:ec2:us-east-1:{account_id}:reserved-instances/{random_uuid(rng)}"
+    return SavingsPlan(
+        arn=f"arn:aws:savingsplans::{account_id}:savingsplan/{random_uuid(rng)}",
+        payer=payer,
+        account=account,
+        offering_type=offering_type,
+        payment_option=payment_option,
+        term=term,
+        start_ms=start_ms,
+        end_ms=start_ms + TERM_HOURS[term] * HOUR_MS,
+        recurring_units=commitment - amortized,
+        amortized_units=amortized,
+        profiles=profiles,
+        region=region,
+        purchased_in_window=purchased,
+    )
+
+
+def _reservation(
+    rng: np.random.Generator,
+    payer: int,
+    profile: int,
+    region: int,
+    units: int,
+    payment_option: str,
+    start_ms: int,
+    amortized: int,
+    recurring: int,
+    purchased: bool = False,
+) -> Reservation:
+    account = _owner(payer)
+    account_id = ACCOUNTS[account][1].account_id
+    if PROFILES[profile].product_code == "AmazonRDS":
+        arn = f"arn:aws:rds:us-east-1:{account_id}:ri:ri-{rng.bytes(6).hex()}"
+    else:
+        arn = f"arn:aws:ec2:us-east-1:{account_id}:reserved-instances/{random_uuid(rng)}"
+    return Reservation(
+        arn=arn,
+        payer=payer,
+        account=account,
+        profile=profile,
+        region=region,
+        units=units,
+        payment_option=payment_option,
+        term="1yr",
+        start_ms=start_ms,
+        end_ms=start_ms + TERM_HOURS["1yr"] * HOUR_MS,
+        amortized_units=amortized,
+        recurring_units=recurring,
+        purchased_in_window=purchased,
+    )
+
+
+def _day_ms(day: date, plus_days: int = 0) -> int:
+    moment = day + timedelta(days=plus_days)
+    return epoch_ms(datetime(moment.year, moment.month, moment.day))

@@ -13,32 +13,29 @@ with the restated open month replacing the earlier one.
 
 from __future__ import annotations
 
-import json
-import math
 import shutil
-from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import date, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pyarrow as pa
 
-from .aws_adjustments import DISCOUNT_PROGRAMS
 from .aws_catalog import ACCOUNTS, PAYERS, PRODUCT_CODES, SHIFT_PRODUCTS, SPIKE_PRODUCTS, Payer
 from .aws_commitments import build_commitments
+from .aws_files import PartWriter, export_arn, manifest_path, write_manifest
 from .aws_ground_truth import (
     commitment_usage,
     commitments_truth,
     period_totals,
     planted_events,
     tag_mess,
+    world_truth,
 )
 from .aws_month import World, month_table
 from .aws_resources import build_catalog
-from .aws_schema import manifest_columns
 from .aws_usage import MonthFrame
-from .columnar import HOUR_MS, epoch_ms, iso_z, random_uuid, write_parquet
+from .columnar import HOUR_MS, epoch_ms, iso_z, random_uuid
 from .registry import GenerationRequest, ProviderOutput, add_months, register
 from .timeseries import build_shape, plant_events
 
@@ -46,14 +43,14 @@ ROOTS = {"initial": "aws", "restated": "aws_restated"}
 # days of the open month each delivery holds
 DELIVERED_DAYS = {"initial": 20, "restated": 27}
 RESTATED_TRUTH_FILE = "ground_truth_restated.json"
-ROWS_PER_FILE = 200_000
-S3_PREFIX = "s3://finops-sample-bucket/cur2"
 # measured over seeds and scales: a resource yields ~930 lines in a 31-day month (hourly
 # usage plus Savings Plan negations), and a payer-month adds ~2,500 lines of its own
 # (discounts per day, hourly plan fees, tax)
 ROWS_PER_RESOURCE_MONTH = 930
 FIXED_ROWS_PER_MONTH = 2_500
-MIN_RESOURCES = 48
+# floor: the commitments, discounts and events need their 14 required resources plus a few
+# random ones; tag-mess shares are quotas, so with n resources they are exact to 1/n
+MIN_RESOURCES = 20
 
 
 def build_world(request: GenerationRequest) -> World:
@@ -92,82 +89,11 @@ def _month_frame(world: World, period: date, delivered_days: int | None) -> Mont
     return MonthFrame(period, start, end, hours, (period - world.periods[0]).days)
 
 
-def _export_arn(seed: int, payer_index: int, payer: Payer) -> str:
-    suffix = random_uuid(np.random.default_rng([seed, 7, payer_index]))
-    return (
-        f"arn:aws:bcm-data-exports:us-east-1:{payer.account_id}:export/"
-        f"{payer.export_name}-{suffix}"
-    )
-
-
-class _Writer:
-    """Writes parquet files on background threads while the next month is generated.
-
-    pyarrow releases the GIL while encoding, so writing overlaps with numpy work; each file is
-    written whole by one thread, so bytes do not depend on scheduling.
-    """
-
-    MAX_PENDING = 4  # tables waiting to be written; bounds memory at large scales
-
-    def __init__(self) -> None:
-        self.pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="parquet")
-        self.pending: list[Future[None]] = []
-
-    def submit(self, root: Path, payer: Payer, period: date, table: pa.Table, min_files: int):
-        """Queue the period's files (split at ROWS_PER_FILE) and return their paths."""
-        n_files = max(min_files, math.ceil(table.num_rows / ROWS_PER_FILE))
-        size = math.ceil(table.num_rows / n_files)
-        folder = root / payer.export_name / "data" / f"BILLING_PERIOD={period:%Y-%m}"
-        paths = []
-        for part in range(n_files):
-            path = folder / f"{payer.export_name}-{part + 1:05d}.snappy.parquet"
-            while len(self.pending) >= self.MAX_PENDING:
-                self.pending.pop(0).result()
-            self.pending.append(self.pool.submit(write_parquet, table.slice(part * size, size), path))
-            paths.append(path)
-        return paths
-
-    def flush(self) -> None:
-        """Wait for every queued file; re-raises the first write error."""
-        while self.pending:
-            self.pending.pop(0).result()
-
-    def close(self) -> None:
-        """Flush and stop the threads."""
-        try:
-            self.flush()
-        finally:
-            self.pool.shutdown(wait=True)
-
-
-def _write_manifest(
-    root: Path, payer: Payer, arn: str, frame: MonthFrame, execution_id: str, files: list[Path]
-) -> Path:
-    month = f"{frame.period:%Y-%m}"
-    manifest = {
-        "version": "2.0",
-        "exportArn": arn,
-        "exportName": payer.export_name,
-        "executionId": execution_id,
-        "billingPeriod": {"start": iso_z(frame.start_ms, True), "end": iso_z(frame.end_ms, True)},
-        "dataFiles": [
-            f"{S3_PREFIX}/{payer.export_name}/data/BILLING_PERIOD={month}/{path.name}"
-            for path in files
-        ],
-        "columns": manifest_columns(),
-    }
-    path = root / payer.export_name / "metadata" / f"BILLING_PERIOD={month}"
-    path = path / f"{payer.export_name}-Manifest.json"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(manifest, indent=2) + "\n")
-    return path
-
-
 class _Delivery:
     """Writes one root (initial or restated) and collects its ground truth."""
 
     def __init__(
-        self, request: GenerationRequest, world: World, name: str, writer: _Writer
+        self, request: GenerationRequest, world: World, name: str, writer: PartWriter
     ) -> None:
         self.request, self.world, self.name, self.writer = request, world, name, writer
         self.root = request.out_dir / ROOTS[name]
@@ -185,7 +111,7 @@ class _Delivery:
         seed = self.request.seed
         for p, payer in enumerate(PAYERS):
             shutil.rmtree(self.root / payer.export_name, ignore_errors=True)
-            arn = _export_arn(seed, p, payer)
+            arn = export_arn(seed, p, payer)
             for index, period in enumerate(self.world.periods):
                 is_open = index == len(self.world.periods) - 1
                 if earlier is not None and not is_open:
@@ -203,13 +129,19 @@ class _Delivery:
         invoice = "" if is_open else str(invoice_rng.integers(10**9, 10**10))
         execution_id = random_uuid(np.random.default_rng([seed, 8, p, month, delivery]))
         result = month_table(
-            self.world, p, frame, invoice,
+            self.world,
+            p,
+            frame,
+            invoice,
             np.random.default_rng([seed, 4, p, month]),
             np.random.default_rng([seed, 5, p, month, delivery]),
-        )  # fmt: skip
+        )
         table = result.table
         files = self.writer.submit(self.root, payer, period, table, 2 if index == 0 else 1)
-        manifest = _write_manifest(self.root, payer, arn, frame, execution_id, files)
+        manifest = manifest_path(self.root, payer, period)
+        self.writer.defer(
+            partial(write_manifest, self.root, payer, arn, frame, execution_id, files)
+        )
         self.files += [*files, manifest]
         self.resources.update(int(r) for r in result.resources)
         key = f"{period:%Y-%m}"
@@ -239,11 +171,13 @@ class _Delivery:
         key = f"{period:%Y-%m}"
         payer = PAYERS[p]
         entry = next(
-            e for e in earlier.entries
+            e
+            for e in earlier.entries
             if e["billing_period"] == key and e["payer_account_id"] == payer.account_id
-        )  # fmt: skip
+        )
         copied = dict(entry)
-        sources = [entry["manifest"], *entry["data_files"]]
+        # data files first, then the manifest: the order AWS delivers in
+        sources = [*entry["data_files"], entry["manifest"]]
         targets = []
         for source in sources:
             relative = Path(source).relative_to(ROOTS[earlier.name])
@@ -252,7 +186,7 @@ class _Delivery:
             shutil.copyfile(self.request.out_dir / source, target)
             targets.append(self.rel(target))
             self.files.append(target)
-        copied["manifest"], copied["data_files"] = targets[0], targets[1:]
+        copied["data_files"], copied["manifest"] = targets[:-1], targets[-1]
         self.entries.append(copied)
         self.usage.setdefault(key, {}).update(earlier.usage.get(key, {}))
         self.rows_per_month[key] = self.rows_per_month.get(key, 0) + entry["row_count"]
@@ -266,26 +200,9 @@ class _Delivery:
             "delivery": self.name,
             "open_month": f"{world.periods[-1]:%Y-%m}",
             "open_month_delivered_days": DELIVERED_DAYS[self.name],
-            "exports": [
-                {"export_name": payer.export_name, "export_arn": _export_arn(seed, p, payer),
-                 "payer_account_id": payer.account_id, "payer_account_name": payer.name}
-                for p, payer in enumerate(PAYERS)
-            ],  # fmt: skip
-            "accounts": [
-                {"account_id": a.account_id, "account_name": a.name,
-                 "payer_account_id": PAYERS[p].account_id, "primary_team": a.primary_team,
-                 "environment": a.environment}
-                for p, a in ACCOUNTS
-            ],  # fmt: skip
+            **world_truth([export_arn(seed, p, payer) for p, payer in enumerate(PAYERS)]),
             "billing_periods": self.entries,
             "commitments": commitments_truth(world.plans, world.reservations, self.usage, end),
-            "discount_programs": [
-                {"line_item_type": d.line_item_type, "payer_account_id": PAYERS[d.payer].account_id,
-                 "rate": d.rate, "description": d.description,
-                 "product_codes": sorted(d.product_codes) if d.product_codes else None,
-                 "line_item_types": sorted(d.line_item_types)}
-                for d in DISCOUNT_PROGRAMS
-            ],  # fmt: skip
             "events": planted_events(world.shape),
             "tag_mess": tag_mess(world.catalog, np.array(sorted(self.resources))),
         }
@@ -302,7 +219,7 @@ def generate_aws(request: GenerationRequest) -> ProviderOutput:
         Files written, rows per month of the initial root, and both ground-truth sections.
     """
     world = build_world(request)
-    writer = _Writer()
+    writer = PartWriter()
     try:
         initial = _Delivery(request, world, "initial", writer)
         initial.write()

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from .aws_catalog import ACCOUNTS, PROFILES, REGIONS
+from .aws_catalog import ACCOUNTS, PROFILES, REGIONS, cost_category
 from .aws_commitments import TERM_HOURS, Reservation, SavingsPlan
-from .aws_lines import MonthContext, sku, usage_type
+from .aws_lines import MonthContext, sku
 from .columnar import HOUR_MS, UNITS, Block, iso_z
 
 SP_PRODUCT = "ComputeSavingsPlans"
@@ -18,10 +18,7 @@ def _account_cols(ctx: MonthContext, account: int) -> dict:
     return {
         "line_item_usage_account_id": owner.account_id,
         "line_item_usage_account_name": owner.name,
-        "cost_category": {
-            "business_unit": "core" if ACCOUNTS[account][0] == 0 else "labs",
-            "environment": "production" if owner.environment == "prod" else "non-production",
-        },
+        "cost_category": cost_category(account),
     }
 
 
@@ -68,13 +65,15 @@ def savings_plan_fee_blocks(ctx: MonthContext, used: dict[int, np.ndarray]) -> l
         spent = used.get(k, np.zeros(ctx.month.n_hours, dtype=np.int64))[hours]
         term = "3 year" if plan.term == "3yr" else "1 year"
         offering = "Compute" if plan.offering_type == "ComputeSavingsPlans" else "EC2 Instance"
-        cols = _account_cols(ctx, plan.account) | _plan_cols(plan) | {
+        amortized = plan.amortized_units
+        description = f"{term} {plan.payment_option} {offering} Savings Plan"
+        cols = _account_cols(ctx, plan.account) | _plan_cols(plan)
+        cols |= {
             "identity_time_interval": hour_codes[hours],
             "line_item_usage_start_date": start,
             "line_item_usage_end_date": start + HOUR_MS,
             "line_item_line_item_type": "SavingsPlanRecurringFee",
-            "line_item_line_item_description":
-                f"{term} {plan.payment_option} {offering} Savings Plan",
+            "line_item_line_item_description": description,
             "line_item_usage_amount": 1.0,
             "line_item_unblended_rate": plan.recurring_units / UNITS,
             "line_item_blended_rate": plan.recurring_units / UNITS,
@@ -82,9 +81,9 @@ def savings_plan_fee_blocks(ctx: MonthContext, used: dict[int, np.ndarray]) -> l
             "line_item_blended_cost": plan.recurring_units,
             "savings_plan_total_commitment_to_date": plan.commitment_units,
             "savings_plan_used_commitment": spent,
-            "savings_plan_amortized_upfront_commitment_for_billing_period": plan.amortized_units,
+            "savings_plan_amortized_upfront_commitment_for_billing_period": amortized,
             "savings_plan_recurring_commitment_for_billing_period": plan.recurring_units,
-        }  # fmt: skip
+        }
         blocks.append(Block(len(hours), cols))
     return blocks
 
@@ -137,26 +136,30 @@ def reservation_fee_blocks(ctx: MonthContext, used: np.ndarray) -> list[Block]:
         start = max(ctx.month.start_ms, ri.start_ms)
         end = min(ctx.month.covered_end_ms, ri.end_ms)
         profile = PROFILES[ri.profile]
-        cols = _account_cols(ctx, ri.account) | _reservation_cols(ri) | {
-            "identity_time_interval": f"{iso_z(start)}/{iso_z(end)}",
-            "line_item_usage_start_date": start,
-            "line_item_usage_end_date": end,
-            "line_item_line_item_type": "RIFee",
-            "line_item_line_item_description": f"USD {ri.recurring_units / UNITS:.4f} hourly "
-            f"fee per {profile.instance_type} reserved instance",
-            "line_item_usage_amount": float(total),
-            "line_item_normalized_usage_amount": float(total) * (profile.normalization or 0),
-            "line_item_unblended_rate": ri.recurring_units / UNITS,
-            "line_item_blended_rate": ri.recurring_units / UNITS,
-            "line_item_unblended_cost": ri.recurring_units * total,
-            "line_item_blended_cost": ri.recurring_units * total,
-            "reservation_total_reserved_units": float(total),
-            "reservation_unused_quantity": float(unused),
-            "reservation_amortized_upfront_fee_for_billing_period": ri.amortized_units * total,
-            "reservation_unused_amortized_upfront_fee_for_billing_period":
-                ri.amortized_units * unused,
-            "reservation_unused_recurring_fee": ri.recurring_units * unused,
-        }  # fmt: skip
+        cols = (
+            _account_cols(ctx, ri.account)
+            | _reservation_cols(ri)
+            | {
+                "identity_time_interval": f"{iso_z(start)}/{iso_z(end)}",
+                "line_item_usage_start_date": start,
+                "line_item_usage_end_date": end,
+                "line_item_line_item_type": "RIFee",
+                "line_item_line_item_description": f"USD {ri.recurring_units / UNITS:.4f} hourly "
+                f"fee per {profile.instance_type} reserved instance",
+                "line_item_usage_amount": float(total),
+                "line_item_normalized_usage_amount": float(total) * (profile.normalization or 0),
+                "line_item_unblended_rate": ri.recurring_units / UNITS,
+                "line_item_blended_rate": ri.recurring_units / UNITS,
+                "line_item_unblended_cost": ri.recurring_units * total,
+                "line_item_blended_cost": ri.recurring_units * total,
+                "reservation_total_reserved_units": float(total),
+                "reservation_unused_quantity": float(unused),
+                "reservation_amortized_upfront_fee_for_billing_period": ri.amortized_units * total,
+                "reservation_unused_amortized_upfront_fee_for_billing_period": ri.amortized_units
+                * unused,
+                "reservation_unused_recurring_fee": ri.recurring_units * unused,
+            }
+        )
         blocks.append(Block(1, cols))
     return blocks
 
@@ -170,23 +173,35 @@ def purchase_blocks(ctx: MonthContext) -> list[Block]:
     blocks = []
     window = (ctx.month.start_ms, ctx.month.covered_end_ms)
     for plan in ctx.plans:
-        if plan.payer == ctx.payer and plan.purchased_in_window:
-            if window[0] <= plan.start_ms < window[1]:
-                cols = _account_cols(ctx, plan.account) | _plan_cols(plan) | {
+        bought = plan.purchased_in_window and window[0] <= plan.start_ms < window[1]
+        if plan.payer == ctx.payer and bought:
+            cols = (
+                _account_cols(ctx, plan.account)
+                | _plan_cols(plan)
+                | {
                     "line_item_line_item_type": "SavingsPlanUpfrontFee",
                     "line_item_line_item_description": "Savings Plan upfront fee",
-                } | _purchase_cols(plan.start_ms, plan.upfront_units)  # fmt: skip
-                blocks.append(Block(1, cols))
+                }
+                | _purchase_cols(plan.start_ms, plan.upfront_units)
+            )
+            blocks.append(Block(1, cols))
     for ri in ctx.reservations:
-        if ri.payer == ctx.payer and ri.purchased_in_window:
-            if window[0] <= ri.start_ms < window[1]:
-                term_hours = TERM_HOURS[ri.term]
-                cols = _account_cols(ctx, ri.account) | _reservation_cols(ri) | {
+        bought = ri.purchased_in_window and window[0] <= ri.start_ms < window[1]
+        if ri.payer == ctx.payer and bought:
+            description = (
+                f"Sign up charge for subscription: {ri.arn}, "
+                f"{ri.units} x {TERM_HOURS[ri.term]} hours"
+            )
+            cols = (
+                _account_cols(ctx, ri.account)
+                | _reservation_cols(ri)
+                | {
                     "line_item_line_item_type": "Fee",
-                    "line_item_line_item_description": f"Sign up charge for subscription: "
-                    f"{ri.arn}, {ri.units} x {term_hours} hours",
-                } | _purchase_cols(ri.start_ms, ri.upfront_units)  # fmt: skip
-                blocks.append(Block(1, cols))
+                    "line_item_line_item_description": description,
+                }
+                | _purchase_cols(ri.start_ms, ri.upfront_units)
+            )
+            blocks.append(Block(1, cols))
     return blocks
 
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .aws_catalog import ACCOUNTS, PAYERS, PROFILES, REGIONS
+from .aws_catalog import ACCOUNTS, PROFILES, REGIONS, cost_category
 from .aws_commitments import COVERED, DISCOUNTED, Reservation, SavingsPlan
 from .aws_resources import Catalog
 from .aws_usage import MonthFrame, UsageRows
@@ -159,24 +159,18 @@ def usage_block(ctx: MonthContext, rows: UsageRows) -> Block:
         "pricing_public_on_demand_rate": rate,
         "pricing_term": np.where(is_disc, ctx.code("Reserved"), ctx.code("OnDemand")),
         "resource_tags": pools.maps.codes([catalog.tags[i] for i in present])[res],
-        "cost_category": _cost_categories(ctx)[catalog.account[rows.resource]],
+        "cost_category": pools.maps.codes([cost_category(i) for i in range(len(ACCOUNTS))])[
+            catalog.account[rows.resource]
+        ],
         "product": pools.maps.codes([_product_map(catalog, int(i)) for i in present])[res],
     }
     cols |= _plan_columns(ctx, rows, is_cov) | _reservation_columns(ctx, rows, is_disc)
     return Block(len(rows), cols)
 
 
-def _cost_categories(ctx: MonthContext) -> np.ndarray:
-    payer = PAYERS[ctx.payer]
-    values = [
-        {"business_unit": payer.business_unit,
-         "environment": "production" if account.environment == "prod" else "non-production"}
-        for _, account in ACCOUNTS
-    ]  # fmt: skip
-    return ctx.pools.maps.codes(values)
-
-
-def _masked_codes(ctx: MonthContext, values: list[str], index: np.ndarray, mask: np.ndarray):
+def _masked_codes(
+    ctx: MonthContext, values: list[str], index: np.ndarray, mask: np.ndarray
+) -> np.ndarray:
     codes = ctx.pools.strings.codes(values) if values else np.zeros(1, dtype=np.int32)
     return np.where(mask, codes[np.maximum(index, 0)], ctx.code(""))
 
@@ -190,9 +184,7 @@ def _plan_columns(ctx: MonthContext, rows: UsageRows, mask: np.ndarray) -> dict:
     plans, k = ctx.plans, rows.plan
     return {
         "savings_plan_savings_plan_a_r_n": _masked_codes(ctx, [p.arn for p in plans], k, mask),
-        "savings_plan_offering_type": _masked_codes(
-            ctx, [p.offering_type for p in plans], k, mask
-        ),
+        "savings_plan_offering_type": _masked_codes(ctx, [p.offering_type for p in plans], k, mask),
         "savings_plan_payment_option": _masked_codes(
             ctx, [p.payment_option for p in plans], k, mask
         ),
@@ -258,4 +250,3 @@ def negation_block(ctx: MonthContext, usage: Block, rows: UsageRows) -> Block:
         "savings_plan_savings_plan_rate": None,
     }
     return Block(n, cols)
-

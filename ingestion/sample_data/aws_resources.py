@@ -91,12 +91,17 @@ def build_catalog(rng: np.random.Generator, n_resources: int) -> Catalog:
     factors = np.array([r.price_factor for r in REGIONS] + [1.0])[region]
     rate = np.round(np.array([p.rate for p in PROFILES])[profile] * factors, 10)
     series = np.array(
-        [series_index(int(a), PROFILES[p].product_code) for a, p in zip(account, profile, strict=True)]
+        [
+            series_index(int(a), PROFILES[p].product_code)
+            for a, p in zip(account, profile, strict=True)
+        ]
     )
     team = _teams(rng, account)
     env = [_environment(rng, int(a)) for a in account]
-    ids = [_resource_id(rng, int(a), int(p), int(r), t, e) for a, p, r, t, e in
-           zip(account, profile, region, team, env, strict=True)]  # fmt: skip
+    ids = [
+        _resource_id(rng, int(a), int(p), int(r), t, e)
+        for a, p, r, t, e in zip(account, profile, region, team, env, strict=True)
+    ]
     zones = [
         REGIONS[int(r)].code + "abc"[int(rng.integers(3))] if PROFILES[int(p)].zonal else ""
         for p, r in zip(profile, region, strict=True)
@@ -104,9 +109,20 @@ def build_catalog(rng: np.random.Generator, n_resources: int) -> Catalog:
     conditions = _tag_conditions(rng, n)
     tags = [_tags(rng, c, t, e) for c, t, e in zip(conditions, team, env, strict=True)]
     return Catalog(
-        payer, account, profile, region, base, always_on, rate, series, ids, zones, tags,
-        conditions, team,
-    )  # fmt: skip
+        payer,
+        account,
+        profile,
+        region,
+        base,
+        always_on,
+        rate,
+        series,
+        ids,
+        zones,
+        tags,
+        conditions,
+        team,
+    )
 
 
 def _placement(
@@ -201,7 +217,7 @@ def _tags(rng: np.random.Generator, condition: str, team: str, env: str) -> dict
         owners = [k for k, v in OWNERS.items() if v == team]
         tags["user_owner"] = str(rng.choice(owners))
     # env is on nearly every tagged resource; untagged ones carry only env half the time
-    if condition != "missing" and rng.random() < 0.9 or condition == "missing" and rng.random() < 0.5:
+    if rng.random() < (0.5 if condition == "missing" else 0.9):
         tags["user_env"] = env
     if condition == "clean" and rng.random() < 0.4:
         tags["user_cost_center"] = COST_CENTERS[team]

@@ -93,9 +93,9 @@ def usage_rows(
     day = month.first_day + hours // 24
     prof = catalog.profile[res]
     series = catalog.series[res]
-    account_growth = shape.growth[series][:, day]
+    growth = shape.growth[series][:, day]
     swing = shape.noise[series][:, day] * weekly_factor(shape.weekday[day])[None, :]
-    level = account_growth * (1.0 + _AMP[prof][:, None] * (swing - 1.0))
+    level = growth * (1.0 + _AMP[prof][:, None] * (swing - 1.0))
     level *= shape.events[series][:, day]
     level *= np.where(_DIURNAL[prof][:, None], diurnal_factor(hours % 24)[None, :], 1.0)
     sigma = ROW_NOISE_SIGMA

@@ -148,7 +148,7 @@ def _to_arrow(values: np.ndarray, kind: Kind, strings: pa.Array, maps: pa.Array)
     if kind == "map":
         return maps.take(pa.array(values, type=pa.int32()))
     if kind == "float":
-        # NaN marks null; an explicit mask avoids `from_pandas`, which imports pandas
+        # NaN marks null
         return pa.array(values, type=pa.float64(), mask=np.isnan(values))
     mask = values == NULL_INT
     if kind == "money":
@@ -202,7 +202,9 @@ def write_parquet(table: pa.Table, path: Path) -> None:
         for name, field_ in zip(table.column_names, table.schema, strict=True)
         if pa.types.is_dictionary(field_.type) or pa.types.is_string(field_.type)
     ]
-    maps = [n for n, f in zip(table.column_names, table.schema, strict=True) if pa.types.is_map(f.type)]
+    maps = [
+        n for n, f in zip(table.column_names, table.schema, strict=True) if pa.types.is_map(f.type)
+    ]
     encoded += [f"{name}.key_value.{part}" for name in maps for part in ("key", "value")]
     pq.write_table(table, path, use_dictionary=encoded, **PARQUET_OPTIONS)
 

@@ -126,8 +126,8 @@ def plant_events(
         if len(days) == n_spikes:
             break
     for day in sorted(days):
-        # a spike next to the shift on the same series would blur the shift's size
-        allowed = [s for s in spike_series if s != shift or abs(day - shift_day) > 7]
+        # a spike within two weeks of the shift on the same series would blur the shift's size
+        allowed = [s for s in spike_series if s != shift or abs(day - shift_day) > 14]
         if not allowed:
             continue
         series = int(allowed[rng.integers(len(allowed))])
