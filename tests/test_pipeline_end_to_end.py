@@ -1,0 +1,168 @@
+"""The whole pipeline (dlt -> dbt -> gold, run by Dagster) on DuckDB and PostgreSQL.
+
+Each warehouse is built once per session (tests/pipeline_builds.py); the tests compare gold with
+totals computed straight from the export files by tests/reference_cur.py.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from ingestion.sample_data import generate
+from tests.conftest import FIXTURES
+from tests.pipeline_builds import Build, build, gold_rows
+from tests.reference_cur import reference_totals
+from tests.warehouse_utils import query
+
+CENT = Decimal("0.01")
+
+
+@pytest.fixture(scope="session")
+def sample(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201 - GenerationSummary
+    """Three generated months with every line item type, plus a restated open month."""
+    return generate(tmp_path_factory.mktemp("sample"), months=3, scale=3_000, seed=11)
+
+
+@pytest.fixture(scope="session", params=["duckdb", "postgres"])
+def built(request: pytest.FixtureRequest, sample, postgres_database: str,  # noqa: ANN001
+          tmp_path_factory: pytest.TempPathFactory) -> Iterator[Build]:
+    """A warehouse built end to end through Dagster."""
+    if request.param == "duckdb":
+        result = build("duckdb", sample, tmp_path_factory.mktemp("duck") / "wh.duckdb", None)
+    else:
+        result = build("postgres", sample, None, postgres_database)
+    yield result
+
+
+def export_files(root: Path) -> list[Path]:
+    """Data files of a generated root (it holds no stale versions, so listing them is exact)."""
+    return sorted(p for p in root.rglob("*") if p.suffix in (".parquet", ".csv", ".gz"))
+
+
+def gold_totals(where: str = "") -> dict[tuple[str, str], dict[str, Decimal]]:
+    rows = query(
+        "select billing_account_id, cast(x_billing_period as varchar), count(*), "
+        f"sum(billed_cost), sum(effective_cost) from gold.fct_cost {where} group by 1, 2"
+    )
+    return {(payer, period[:7]): {"rows": Decimal(n), "billed": Decimal(b), "effective": Decimal(e)}
+            for payer, period, n, b, e in rows}
+
+
+def assert_conserved(expected: dict, actual: dict) -> None:
+    assert set(actual) == set(expected)
+    for key, want in expected.items():
+        got = actual[key]
+        assert got["rows"] == want["rows"], key
+        assert abs(got["billed"] - want["billed"]) < CENT, (key, got, want)
+        assert abs(got["effective"] - want["effective"]) < CENT, (key, got, want)
+
+
+def test_every_run_succeeded(built: Build) -> None:
+    failed = {name: o.failures for name, o in built.outcomes.items() if not o.success}
+    assert failed == {}
+
+
+def test_gold_conserves_billed_and_effective_cost_of_generated_exports(built: Build, sample) -> None:  # noqa: ANN001
+    open_month = built.months[-1]
+    expected = {
+        key: value
+        for key, value in reference_totals(export_files(sample.roots["aws"])).items()
+        if key[1] != open_month
+    }
+    expected |= {
+        key: value
+        for key, value in reference_totals(export_files(sample.roots["aws_restated"])).items()
+        if key[1] == open_month
+    }
+    with built.env():
+        actual = {k: v for k, v in gold_totals().items() if k[1] in built.months}
+    assert_conserved(expected, actual)
+    # every line item type of a real bill reached gold with a non-zero amount; discount lines
+    # carry theirs in unblended (contracted) cost, their net being folded into discounted lines
+    with built.env():
+        types = query("select x_line_item_type from gold.fct_cost group by 1 having "
+                      "sum(abs(billed_cost)) + sum(abs(effective_cost)) + sum(abs(contracted_cost)) > 0")
+    assert {t for (t,) in types} >= {
+        "Usage", "SavingsPlanCoveredUsage", "SavingsPlanNegation", "SavingsPlanRecurringFee",
+        "SavingsPlanUpfrontFee", "DiscountedUsage", "RIFee", "Fee", "Credit", "Refund", "Tax",
+        "EdpDiscount", "PrivateRateDiscount", "BundledDiscount",
+    }
+
+
+def test_gold_conserves_cost_of_real_legacy_exports(built: Build) -> None:
+    files = sorted((FIXTURES / "aws_cur").rglob("*.csv*"))
+    expected = reference_totals(files)
+    with built.env():
+        actual = {k: v for k, v in gold_totals().items() if k in expected}
+    assert_conserved(expected, actual)
+
+
+def test_rerunning_a_partition_leaves_gold_identical(built: Build) -> None:
+    assert len(built.snapshots["first"]) > 0
+    assert built.snapshots["rerun"] == built.snapshots["first"]
+
+
+def test_restated_export_replaces_the_open_month(built: Build, sample) -> None:  # noqa: ANN001
+    open_month = built.months[-1]
+    restated = reference_totals(export_files(sample.roots["aws_restated"]))
+    original = reference_totals(export_files(sample.roots["aws"]))
+    with built.env():
+        actual = gold_totals(f"where x_billing_period = date '{open_month}-01'")
+        closed = gold_rows(
+            f"where x_billing_period >= date '{built.months[0]}-01' "
+            f"and x_billing_period < date '{open_month}-01'"
+        )
+    assert {k: v["rows"] for k, v in actual.items()} == {
+        k: v["rows"] for k, v in restated.items() if k[1] == open_month
+    }
+    assert any(
+        restated[k]["billed"] != original[k]["billed"] for k in restated if k[1] == open_month
+    ), "the restated sample should change the open month's totals"
+    # closed months are untouched by the restatement
+    closed_now = set(closed)
+    first_closed = [row for row in built.snapshots["first"] if row in closed_now]
+    assert len(first_closed) == len(closed) > 0
+
+
+def test_open_month_has_no_invoice_and_closed_months_do(built: Build) -> None:
+    with built.env():
+        rows = query("select cast(x_billing_period as varchar), count(invoice_id), count(*) "
+                     "from gold.fct_cost where x_provider = 'aws' group by 1")
+    by_month = {period[:7]: (with_invoice, total) for period, with_invoice, total in rows}
+    assert by_month[built.months[-1]][0] == 0
+    for month in built.months[:-1]:
+        assert by_month[month][0] > 0
+
+
+def test_daily_rollup_and_focus_view_agree_with_fct_cost(built: Build) -> None:
+    with built.env():
+        fct = query("select sum(billed_cost), sum(effective_cost) from gold.fct_cost")[0]
+        daily = query("select sum(billed_cost), sum(effective_cost) from gold.fct_cost_daily")[0]
+        focus = query('select sum("BilledCost"), sum("EffectiveCost") from gold.focus_cost')[0]
+    assert fct == daily == focus
+
+
+def test_demo_summary_reads_gold(built: Build) -> None:
+    from orchestration.summary import render_summary
+
+    with built.env():
+        text = render_summary()
+    assert "aws" in text and built.months[0] in text
+    assert "Usage cost carrying an owner tag:" in text
+
+
+def test_dagster_recorded_partitioned_materializations(built: Build) -> None:
+    import dagster as dg
+
+    instance = dg.DagsterInstance.get()
+    run = instance.get_run_by_id(built.outcomes["all_months"].run_id)
+    assert run is not None and run.is_success
+    records = instance.fetch_materializations(
+        dg.AssetRecordsFilter(asset_key=dg.AssetKey(["gold", "fct_cost"])), limit=1000
+    ).records
+    partitions = {r.partition_key[:7] for r in records if r.run_id == run.run_id}
+    assert partitions == set(built.months)
