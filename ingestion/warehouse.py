@@ -83,7 +83,8 @@ def postgres_url(redact: bool = False) -> str:
     pg = postgres_settings()
     # dlt insists on a password in the URL even with trust auth; any value works there
     password = "***" if redact else quote(pg["password"] or "trust", safe="")
-    return f"postgresql://{quote(pg['user'], safe='')}:{password}@{pg['host']}:{pg['port']}/{pg['dbname']}"
+    user = quote(pg["user"], safe="")
+    return f"postgresql://{user}:{password}@{pg['host']}:{pg['port']}/{pg['dbname']}"
 
 
 def describe() -> str:

@@ -47,9 +47,8 @@ def render_summary() -> str:
     lines = ["", "Cost per provider and billing month"]
     lines.append(f"  {'provider':<9}{'month':<12}{'currency':<10}{'billed':>16}{'effective':>16}")
     for provider, month, currency, billed, effective in query_gold(TOTALS):
-        lines.append(
-            f"  {provider:<9}{month[:7]:<12}{currency or '':<10}{money(billed):>16}{money(effective):>16}"
-        )
+        amounts = f"{money(billed):>16}{money(effective):>16}"
+        lines.append(f"  {provider:<9}{month[:7]:<12}{currency or '':<10}{amounts}")
     lines += ["", "Top teams by effective cost (all months)"]
     for team, effective in query_gold(TOP_TEAMS):
         lines.append(f"  {team:<24}{money(effective):>16}")

@@ -24,18 +24,29 @@ os.environ.update(
         "FINOPS_ENV": "ci",
     }
 )
-for _name in ("FINOPS_WAREHOUSE", "FINOPS_DUCKDB_PATH", "FINOPS_POSTGRES_URL", "FINOPS_AWS_CUR_PATH"):
+for _name in (
+    "FINOPS_WAREHOUSE",
+    "FINOPS_DUCKDB_PATH",
+    "FINOPS_POSTGRES_URL",
+    "FINOPS_AWS_CUR_PATH",
+):
     os.environ.pop(_name, None)
 
 FIXTURES = Path(__file__).parent / "fixtures"
 POSTGRES_DB = f"finops_test_{uuid.uuid4().hex[:8]}"
 
 
-def _admin_connection():  # noqa: ANN202 - psycopg connection
+def _admin_connection():
     import psycopg
 
-    return psycopg.connect(host="127.0.0.1", port=5432, user="postgres", dbname="postgres",
-                           autocommit=True, connect_timeout=5)
+    return psycopg.connect(
+        host="127.0.0.1",
+        port=5432,
+        user="postgres",
+        dbname="postgres",
+        autocommit=True,
+        connect_timeout=5,
+    )
 
 
 @pytest.fixture(scope="session")

@@ -24,16 +24,20 @@ class Build:
     outcomes: dict[str, Any] = field(default_factory=dict)
     snapshots: dict[str, list[tuple[Any, ...]]] = field(default_factory=dict)
 
-    def env(self):  # noqa: ANN201 - context manager
+    def env(self):
         """Point the environment at this warehouse."""
         return use_warehouse(self.kind, self.duckdb_file, self.pg_database)
 
 
 def gold_rows(where: str = "") -> list[tuple[Any, ...]]:
     """Every fct_cost row, ordered by primary key (values as text so both engines compare)."""
-    columns = [row[0] for row in query(
-        "select column_name from information_schema.columns where table_schema = 'gold' "
-        "and table_name = 'fct_cost' order by ordinal_position")]
+    columns = [
+        row[0]
+        for row in query(
+            "select column_name from information_schema.columns where table_schema = 'gold' "
+            "and table_name = 'fct_cost' order by ordinal_position"
+        )
+    ]
     select = ", ".join(f"cast({c} as varchar)" for c in columns)
     return query(f"select {select} from gold.fct_cost {where} order by x_cost_line_id")
 

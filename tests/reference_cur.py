@@ -21,7 +21,10 @@ FIELDS = {
     "period": ("bill_billing_period_start_date", "bill/BillingPeriodStartDate"),
     "unblended": ("line_item_unblended_cost", "lineItem/UnblendedCost"),
     "net": ("line_item_net_unblended_cost", "lineItem/NetUnblendedCost"),
-    "sp_effective": ("savings_plan_savings_plan_effective_cost", "savingsPlan/SavingsPlanEffectiveCost"),
+    "sp_effective": (
+        "savings_plan_savings_plan_effective_cost",
+        "savingsPlan/SavingsPlanEffectiveCost",
+    ),
     "sp_net_effective": (
         "savings_plan_net_savings_plan_effective_cost",
         "savingsPlan/NetSavingsPlanEffectiveCost",
@@ -92,12 +95,18 @@ def _rows_of(path: Path) -> list[dict[str, object]]:
             for field, spellings in FIELDS.items()
             if any(n in names for n in spellings)
         }
-        return [dict(zip(columns, values, strict=True)) for values in zip(*columns.values(), strict=True)]
+        return [
+            dict(zip(columns, values, strict=True))
+            for values in zip(*columns.values(), strict=True)
+        ]
     raw = path.read_bytes()
     text = gzip.decompress(raw).decode() if path.name.endswith(".gz") else raw.decode()
     reader = csv.DictReader(io.StringIO(text))
     return [
-        {field: next((r[n] for n in spellings if n in r), None) for field, spellings in FIELDS.items()}
+        {
+            field: next((r[n] for n in spellings if n in r), None)
+            for field, spellings in FIELDS.items()
+        }
         for r in reader
     ]
 

@@ -22,14 +22,18 @@ CENT = Decimal("0.01")
 
 
 @pytest.fixture(scope="session")
-def sample(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201 - GenerationSummary
+def sample(tmp_path_factory: pytest.TempPathFactory):
     """Three generated months with every line item type, plus a restated open month."""
     return generate(tmp_path_factory.mktemp("sample"), months=3, scale=3_000, seed=11)
 
 
 @pytest.fixture(scope="session", params=["duckdb", "postgres"])
-def built(request: pytest.FixtureRequest, sample, postgres_database: str,  # noqa: ANN001
-          tmp_path_factory: pytest.TempPathFactory) -> Iterator[Build]:
+def built(
+    request: pytest.FixtureRequest,
+    sample,
+    postgres_database: str,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[Build]:
     """A warehouse built end to end through Dagster."""
     if request.param == "duckdb":
         result = build("duckdb", sample, tmp_path_factory.mktemp("duck") / "wh.duckdb", None)
@@ -48,8 +52,10 @@ def gold_totals(where: str = "") -> dict[tuple[str, str], dict[str, Decimal]]:
         "select billing_account_id, cast(x_billing_period as varchar), count(*), "
         f"sum(billed_cost), sum(effective_cost) from gold.fct_cost {where} group by 1, 2"
     )
-    return {(payer, period[:7]): {"rows": Decimal(n), "billed": Decimal(b), "effective": Decimal(e)}
-            for payer, period, n, b, e in rows}
+    return {
+        (payer, period[:7]): {"rows": Decimal(n), "billed": Decimal(b), "effective": Decimal(e)}
+        for payer, period, n, b, e in rows
+    }
 
 
 def assert_conserved(expected: dict, actual: dict) -> None:
@@ -66,7 +72,9 @@ def test_every_run_succeeded(built: Build) -> None:
     assert failed == {}
 
 
-def test_gold_conserves_billed_and_effective_cost_of_generated_exports(built: Build, sample) -> None:  # noqa: ANN001
+def test_gold_conserves_billed_and_effective_cost_of_generated_exports(
+    built: Build, sample
+) -> None:
     open_month = built.months[-1]
     expected = {
         key: value
@@ -84,12 +92,25 @@ def test_gold_conserves_billed_and_effective_cost_of_generated_exports(built: Bu
     # every line item type of a real bill reached gold with a non-zero amount; discount lines
     # carry theirs in unblended (contracted) cost, their net being folded into discounted lines
     with built.env():
-        types = query("select x_line_item_type from gold.fct_cost group by 1 having "
-                      "sum(abs(billed_cost)) + sum(abs(effective_cost)) + sum(abs(contracted_cost)) > 0")
+        types = query(
+            "select x_line_item_type from gold.fct_cost group by 1 having "
+            "sum(abs(billed_cost)) + sum(abs(effective_cost)) + sum(abs(contracted_cost)) > 0"
+        )
     assert {t for (t,) in types} >= {
-        "Usage", "SavingsPlanCoveredUsage", "SavingsPlanNegation", "SavingsPlanRecurringFee",
-        "SavingsPlanUpfrontFee", "DiscountedUsage", "RIFee", "Fee", "Credit", "Refund", "Tax",
-        "EdpDiscount", "PrivateRateDiscount", "BundledDiscount",
+        "Usage",
+        "SavingsPlanCoveredUsage",
+        "SavingsPlanNegation",
+        "SavingsPlanRecurringFee",
+        "SavingsPlanUpfrontFee",
+        "DiscountedUsage",
+        "RIFee",
+        "Fee",
+        "Credit",
+        "Refund",
+        "Tax",
+        "EdpDiscount",
+        "PrivateRateDiscount",
+        "BundledDiscount",
     }
 
 
@@ -106,7 +127,7 @@ def test_rerunning_a_partition_leaves_gold_identical(built: Build) -> None:
     assert built.snapshots["rerun"] == built.snapshots["first"]
 
 
-def test_restated_export_replaces_the_open_month(built: Build, sample) -> None:  # noqa: ANN001
+def test_restated_export_replaces_the_open_month(built: Build, sample) -> None:
     open_month = built.months[-1]
     restated = reference_totals(export_files(sample.roots["aws_restated"]))
     original = reference_totals(export_files(sample.roots["aws"]))
@@ -130,8 +151,10 @@ def test_restated_export_replaces_the_open_month(built: Build, sample) -> None: 
 
 def test_open_month_has_no_invoice_and_closed_months_do(built: Build) -> None:
     with built.env():
-        rows = query("select cast(x_billing_period as varchar), count(invoice_id), count(*) "
-                     "from gold.fct_cost where x_provider = 'aws' group by 1")
+        rows = query(
+            "select cast(x_billing_period as varchar), count(invoice_id), count(*) "
+            "from gold.fct_cost where x_provider = 'aws' group by 1"
+        )
     by_month = {period[:7]: (with_invoice, total) for period, with_invoice, total in rows}
     assert by_month[built.months[-1]][0] == 0
     for month in built.months[:-1]:

@@ -12,7 +12,9 @@ _KEYS = ("FINOPS_WAREHOUSE", "FINOPS_DUCKDB_PATH", "PGHOST", "PGPORT", "PGUSER",
 
 
 @contextmanager
-def use_warehouse(kind: str, duckdb_file: Path | None = None, pg_database: str | None = None) -> Iterator[None]:
+def use_warehouse(
+    kind: str, duckdb_file: Path | None = None, pg_database: str | None = None
+) -> Iterator[None]:
     """Set the FINOPS_WAREHOUSE variables for the block, restoring them after."""
     saved = {key: os.environ.get(key) for key in _KEYS}
     os.environ["FINOPS_WAREHOUSE"] = kind
@@ -21,7 +23,9 @@ def use_warehouse(kind: str, duckdb_file: Path | None = None, pg_database: str |
         os.environ["FINOPS_DUCKDB_PATH"] = str(duckdb_file)
     else:
         assert pg_database is not None
-        os.environ.update(PGHOST="127.0.0.1", PGPORT="5432", PGUSER="postgres", PGDATABASE=pg_database)
+        os.environ.update(
+            PGHOST="127.0.0.1", PGPORT="5432", PGUSER="postgres", PGDATABASE=pg_database
+        )
     try:
         yield
     finally:

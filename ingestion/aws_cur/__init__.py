@@ -14,8 +14,8 @@ from .plan import ExportPlan, IngestReport, parse_billing_period
 from .settings import (
     DATASET_NAME,
     LINE_ITEM_COLUMNS,
-    LINEAGE_COLUMNS,
     LINE_ITEMS_TABLE,
+    LINEAGE_COLUMNS,
     LOADS_TABLE,
     MONEY_PRECISION,
     MONEY_SCALE,

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import dagster as dg
-
 from datetime import date
+
+import dagster as dg
 
 from orchestration.definitions import defs
 from orchestration.defs.transform.assets import dbt_build_args
@@ -12,7 +12,9 @@ from orchestration.runner import contiguous_ranges
 
 
 def _graph() -> dict[dg.AssetKey, set[dg.AssetKey]]:
-    return {spec.key: {dep.asset_key for dep in spec.deps} for spec in defs.resolve_all_asset_specs()}
+    return {
+        spec.key: {dep.asset_key for dep in spec.deps} for spec in defs.resolve_all_asset_specs()
+    }
 
 
 def _ancestors(graph: dict[dg.AssetKey, set[dg.AssetKey]], key: dg.AssetKey) -> set[dg.AssetKey]:
@@ -44,7 +46,9 @@ def test_definitions_load_with_the_expected_keys() -> None:
 def test_every_dependency_exists_and_gold_traces_back_to_raw() -> None:
     graph = _graph()
     for key, deps in graph.items():
-        assert deps <= set(graph), f"{key} depends on assets that are not defined: {deps - set(graph)}"
+        assert deps <= set(graph), (
+            f"{key} depends on assets that are not defined: {deps - set(graph)}"
+        )
     for key in graph:
         if key.path[0] == "gold":
             assert dg.AssetKey(["raw", "aws_cur", "line_items"]) in _ancestors(graph, key), key
@@ -65,12 +69,16 @@ def test_every_asset_is_partitioned_by_billing_month() -> None:
 
 def test_dbt_build_arguments_carry_the_billing_window() -> None:
     assert dbt_build_args(date(2025, 1, 1), date(2025, 3, 1)) == [
-        "build", "--vars", '{"min_billing_period": "2025-01-01", "max_billing_period": "2025-03-01"}'
+        "build",
+        "--vars",
+        '{"min_billing_period": "2025-01-01", "max_billing_period": "2025-03-01"}',
     ]
     assert dbt_build_args(None, None, full_refresh=True) == ["build", "--full-refresh"]
 
 
 def test_months_group_into_contiguous_runs() -> None:
     assert contiguous_ranges(["2025-03", "2024-12", "2025-01", "2023-06"]) == [
-        ("2023-06", "2023-06"), ("2024-12", "2025-01"), ("2025-03", "2025-03")
+        ("2023-06", "2023-06"),
+        ("2024-12", "2025-01"),
+        ("2025-03", "2025-03"),
     ]

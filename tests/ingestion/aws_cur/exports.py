@@ -34,8 +34,13 @@ def cur2_rows(payer: str, period: date, count: int, cost: float = 1.25) -> list[
     ]
 
 
-def write_cur2_export(root: Path, name: str, period: date, files: list[list[dict[str, object]]],
-                      execution_id: str = "exec-1") -> Path:
+def write_cur2_export(
+    root: Path,
+    name: str,
+    period: date,
+    files: list[list[dict[str, object]]],
+    execution_id: str = "exec-1",
+) -> Path:
     """A Data Exports (CUR 2.0) delivery: parquet data files plus the manifest listing them."""
     folder = f"BILLING_PERIOD={period:%Y-%m}"
     data_dir, meta_dir = root / name / "data" / folder, root / name / "metadata" / folder
@@ -92,8 +97,9 @@ def legacy_csv(payer: str, period: date, count: int, cost: str = "0.5") -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_legacy_export(root: Path, report: str, period: date, csv_text: str, assembly: str,
-                        compression: str = "gz") -> Path:
+def write_legacy_export(
+    root: Path, report: str, period: date, csv_text: str, assembly: str, compression: str = "gz"
+) -> Path:
     """A versioned legacy CUR delivery: `<range>/<assembly>/<report>-1.csv.<gz|zip>` + manifest."""
     end = date(period.year + period.month // 12, period.month % 12 + 1, 1)
     range_dir = root / report / f"{period:%Y%m%d}-{end:%Y%m%d}"
@@ -108,7 +114,10 @@ def write_legacy_export(root: Path, report: str, period: date, csv_text: str, as
     manifest = {
         "assemblyId": assembly,
         "reportName": report,
-        "billingPeriod": {"start": f"{period:%Y%m%d}T000000.000Z", "end": f"{end:%Y%m%d}T000000.000Z"},
+        "billingPeriod": {
+            "start": f"{period:%Y%m%d}T000000.000Z",
+            "end": f"{end:%Y%m%d}T000000.000Z",
+        },
         "reportKeys": [f"prefix/{report}/{range_dir.name}/{assembly}/{name}"],
     }
     (data_dir / f"{report}-Manifest.json").write_text(json.dumps(manifest))

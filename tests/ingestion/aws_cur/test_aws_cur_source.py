@@ -66,10 +66,14 @@ def raw_totals() -> dict[tuple[str, str], tuple[int, Decimal]]:
 
 def test_cur2_manifest_decides_which_files_load(warehouse: str, tmp_path: Path) -> None:
     root = tmp_path / "exports"
-    write_cur2_export(root, "acme", JAN, [cur2_rows("111111111111", JAN, 30), cur2_rows("111111111111", JAN, 20)])
+    write_cur2_export(
+        root, "acme", JAN, [cur2_rows("111111111111", JAN, 30), cur2_rows("111111111111", JAN, 20)]
+    )
     # a stale file from an earlier export version sits beside the listed ones: never read it
     stale = root / "acme" / "data" / "BILLING_PERIOD=2025-01" / "acme-old.snappy.parquet"
-    shutil.copy(root / "acme" / "data" / "BILLING_PERIOD=2025-01" / "acme-00001.snappy.parquet", stale)
+    shutil.copy(
+        root / "acme" / "data" / "BILLING_PERIOD=2025-01" / "acme-00001.snappy.parquet", stale
+    )
 
     report = load(root)
 
@@ -87,13 +91,17 @@ def test_reloading_a_month_replaces_it_and_restatements_win(warehouse: str, tmp_
     assert raw_totals()[("111111111111", "2025-01")] == (10, Decimal("12.5"))
 
     # AWS rewrites January with more lines and a new execution id: January is replaced, whole
-    write_cur2_export(root, "acme", JAN, [cur2_rows("111111111111", JAN, 24, cost=2.0)], execution_id="v2")
+    write_cur2_export(
+        root, "acme", JAN, [cur2_rows("111111111111", JAN, 24, cost=2.0)], execution_id="v2"
+    )
     load(root, periods=["2025-01"])
     totals = raw_totals()
     assert totals[("111111111111", "2025-01")] == (24, Decimal("48"))
     assert totals[("111111111111", "2025-02")] == (5, Decimal("6.25"))
-    history = query("select export_id, status from raw_aws_cur.export_loads where "
-                    "billing_period = date '2025-01-01' order by detected_at")
+    history = query(
+        "select export_id, status from raw_aws_cur.export_loads where "
+        "billing_period = date '2025-01-01' order by detected_at"
+    )
     assert [row[0] for row in history] == ["v1", "v1", "v2"]
 
 
@@ -108,10 +116,16 @@ def test_one_payer_reload_leaves_the_other_payer_alone(warehouse: str, tmp_path:
 
 
 @pytest.mark.parametrize("compression", ["gz", "zip"])
-def test_legacy_manifest_reads_the_newest_assembly_only(warehouse: str, tmp_path: Path, compression: str) -> None:
+def test_legacy_manifest_reads_the_newest_assembly_only(
+    warehouse: str, tmp_path: Path, compression: str
+) -> None:
     root = tmp_path / "legacy"
-    write_legacy_export(root, "cur", JAN, legacy_csv("333333333333", JAN, 7), "assembly-old", compression)
-    write_legacy_export(root, "cur", JAN, legacy_csv("333333333333", JAN, 9, "0.25"), "assembly-new", compression)
+    write_legacy_export(
+        root, "cur", JAN, legacy_csv("333333333333", JAN, 7), "assembly-old", compression
+    )
+    write_legacy_export(
+        root, "cur", JAN, legacy_csv("333333333333", JAN, 9, "0.25"), "assembly-new", compression
+    )
 
     load(root)
 
@@ -165,7 +179,9 @@ def _header_only_export(root: Path) -> str:
     import pyarrow.parquet as pq
 
     for index in (1, 2):
-        path = root / "acme" / "data" / "BILLING_PERIOD=2025-02" / f"acme-0000{index}.snappy.parquet"
+        path = (
+            root / "acme" / "data" / "BILLING_PERIOD=2025-02" / f"acme-0000{index}.snappy.parquet"
+        )
         table = pq.read_table(path)
         pq.write_table(table.slice(0, 0), path)
     return "export has no rows"
@@ -175,10 +191,14 @@ def _header_only_export(root: Path) -> str:
     "break_export",
     [_truncated_parquet, _manifest_lists_missing_file, _empty_export, _header_only_export],
 )
-def test_bad_cur2_delivery_is_quarantined_and_the_rest_loads(warehouse: str, tmp_path: Path, break_export) -> None:  # noqa: ANN001
+def test_bad_cur2_delivery_is_quarantined_and_the_rest_loads(
+    warehouse: str, tmp_path: Path, break_export
+) -> None:
     root = tmp_path / "exports"
     write_cur2_export(root, "acme", JAN, [cur2_rows("111111111111", JAN, 12)])
-    write_cur2_export(root, "acme", FEB, [cur2_rows("111111111111", FEB, 3), cur2_rows("111111111111", FEB, 3)])
+    write_cur2_export(
+        root, "acme", FEB, [cur2_rows("111111111111", FEB, 3), cur2_rows("111111111111", FEB, 3)]
+    )
     named = break_export(root)
 
     report = load(root)
@@ -186,8 +206,10 @@ def test_bad_cur2_delivery_is_quarantined_and_the_rest_loads(warehouse: str, tmp
     assert len(report.quarantined) == 1
     assert named in report.quarantined[0].reason
     assert raw_totals() == {("111111111111", "2025-01"): (12, Decimal("15"))}
-    status = query("select cast(billing_period as varchar), status, error from raw_aws_cur.export_loads "
-                   "order by 1")
+    status = query(
+        "select cast(billing_period as varchar), status, error from raw_aws_cur.export_loads "
+        "order by 1"
+    )
     assert [(p[:7], s) for p, s, _ in status] == [("2025-01", "loaded"), ("2025-02", "quarantined")]
     assert named in status[1][2]
 
@@ -195,14 +217,25 @@ def test_bad_cur2_delivery_is_quarantined_and_the_rest_loads(warehouse: str, tmp
 @pytest.mark.parametrize(
     ("csv_edit", "expected"),
     [
-        (lambda text: text.replace(",lineItem/UnblendedCost", ",lineItem/SomethingElse"), "line_item_unblended_cost"),
-        (lambda text: text.replace(",0.5,USD", ",zero,USD", 1), "row 1, column 'lineItem/UnblendedCost': value 'zero'"),
+        (
+            lambda text: text.replace(",lineItem/UnblendedCost", ",lineItem/SomethingElse"),
+            "line_item_unblended_cost",
+        ),
+        (
+            lambda text: text.replace(",0.5,USD", ",zero,USD", 1),
+            "row 1, column 'lineItem/UnblendedCost': value 'zero'",
+        ),
         (lambda text: text.replace("id-3,333333333333,", "id-3,,", 1), "bill/PayerAccountId"),
-        (lambda text: text.rsplit("\n", 3)[0] + "\nid-9,333333333333,2025-02-01T00:00:00Z,Usa", "row 4, column 'lineItem/UnblendedCost': value is empty"),
+        (
+            lambda text: text.rsplit("\n", 3)[0] + "\nid-9,333333333333,2025-02-01T00:00:00Z,Usa",
+            "row 4, column 'lineItem/UnblendedCost': value is empty",
+        ),
     ],
     ids=["missing-cost-column", "non-numeric-cost", "empty-payer", "truncated-csv"],
 )
-def test_bad_legacy_csv_names_file_row_and_column(warehouse: str, tmp_path: Path, csv_edit, expected: str) -> None:  # noqa: ANN001
+def test_bad_legacy_csv_names_file_row_and_column(
+    warehouse: str, tmp_path: Path, csv_edit, expected: str
+) -> None:
     root = tmp_path / "legacy"
     write_legacy_export(root, "cur", JAN, legacy_csv("333333333333", JAN, 5), "good")
     write_legacy_export(root, "cur", FEB, csv_edit(legacy_csv("333333333333", FEB, 5)), "bad")
