@@ -12,6 +12,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 
+JAN_2025 = date(2025, 1, 1)
+
+
 def cur2_rows(payer: str, period: date, count: int, cost: float = 1.25) -> list[dict[str, object]]:
     """Hourly Usage rows in CUR 2.0 column names."""
     start = datetime(period.year, period.month, 1)
