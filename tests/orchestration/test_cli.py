@@ -19,9 +19,13 @@ def test_missing_path_is_one_clear_line_with_a_hint(tmp_path: Path) -> None:
     assert "Traceback" not in result.output
 
 
-def test_unknown_warehouse_is_reported_before_any_work(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def test_unknown_warehouse_is_reported_before_any_work(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     monkeypatch.setenv("FINOPS_WAREHOUSE", "oracle")
-    monkeypatch.setenv("FINOPS_AWS_CUR_PATH", str(Path(__file__).parents[1] / "fixtures" / "aws_cur"))
+    monkeypatch.setenv(
+        "FINOPS_AWS_CUR_PATH", str(Path(__file__).parents[1] / "fixtures" / "aws_cur")
+    )
     result = CliRunner().invoke(main, ["run"])
     assert result.exit_code == 1
     assert "FINOPS_WAREHOUSE='oracle' is not supported" in result.output
@@ -29,7 +33,9 @@ def test_unknown_warehouse_is_reported_before_any_work(monkeypatch: pytest.Monke
 
 
 def test_debug_flag_shows_the_traceback(tmp_path: Path) -> None:
-    result = CliRunner().invoke(main, ["--debug", "ingest", "aws-cur", "--path", str(tmp_path / "nope")])
+    result = CliRunner().invoke(
+        main, ["--debug", "ingest", "aws-cur", "--path", str(tmp_path / "nope")]
+    )
     assert isinstance(result.exception, FileNotFoundError)
 
 
@@ -39,8 +45,20 @@ def test_generate_is_deterministic_for_a_seed(tmp_path: Path) -> None:
         return hashlib.sha256(b"".join(p.read_bytes() for p in files)).hexdigest()
 
     for name in ("a", "b"):
-        result = CliRunner().invoke(main, ["generate", "--out", str(tmp_path / name), "--months", "1",
-                                           "--scale", "1000", "--seed", "5"])
+        result = CliRunner().invoke(
+            main,
+            [
+                "generate",
+                "--out",
+                str(tmp_path / name),
+                "--months",
+                "1",
+                "--scale",
+                "1000",
+                "--seed",
+                "5",
+            ],
+        )
         assert result.exit_code == 0, result.output
     assert digest(tmp_path / "a") == digest(tmp_path / "b")
     assert (tmp_path / "a" / "aws").is_dir()

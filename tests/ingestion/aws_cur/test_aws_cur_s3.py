@@ -27,8 +27,11 @@ def _free_port() -> int:
 @pytest.fixture
 def s3_endpoint(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     """moto's S3 server on loopback, with dummy credentials in the standard AWS variables."""
-    for name, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-                        "AWS_DEFAULT_REGION": "us-east-1"}.items():
+    for name, value in {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": "us-east-1",
+    }.items():
         monkeypatch.setenv(name, value)
     port = _free_port()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
@@ -55,11 +58,16 @@ def test_s3_prefix_loads_like_a_local_folder(s3_endpoint: str, tmp_path: Path) -
 
     with use_warehouse("duckdb", duckdb_file=tmp_path / "wh.duckdb"):
         make_pipeline("aws_cur", DATASET_NAME).run(
-            aws_cur(path="s3://billing/cur", report=report,
-                    storage_options={"endpoint_url": s3_endpoint})
+            aws_cur(
+                path="s3://billing/cur",
+                report=report,
+                storage_options={"endpoint_url": s3_endpoint},
+            )
         )
-        rows = query("select count(*), sum(line_item_unblended_cost), min(x_source_file) "
-                     "from raw_aws_cur.line_items")
+        rows = query(
+            "select count(*), sum(line_item_unblended_cost), min(x_source_file) "
+            "from raw_aws_cur.line_items"
+        )
         files = query("select files from raw_aws_cur.export_loads")
 
     expected = reference_totals(sorted(local.rglob("*.parquet")))
@@ -72,13 +80,17 @@ def test_s3_prefix_loads_like_a_local_folder(s3_endpoint: str, tmp_path: Path) -
 def test_s3_legacy_csv_gz_loads_from_a_bucket(s3_endpoint: str, tmp_path: Path) -> None:
     local = tmp_path / "exports"
     local.mkdir()
-    fixture = FIXTURES / "aws_cur" / "focus_converters" / "sample-anonymous-aws-export-dataset.csv.gz"
+    fixture = (
+        FIXTURES / "aws_cur" / "focus_converters" / "sample-anonymous-aws-export-dataset.csv.gz"
+    )
     (local / fixture.name).write_bytes(fixture.read_bytes())
     _upload(s3_endpoint, local, "legacy-bucket", "reports")
 
     with use_warehouse("duckdb", duckdb_file=tmp_path / "wh.duckdb"):
         make_pipeline("aws_cur", DATASET_NAME).run(
-            aws_cur(path="s3://legacy-bucket/reports", storage_options={"endpoint_url": s3_endpoint})
+            aws_cur(
+                path="s3://legacy-bucket/reports", storage_options={"endpoint_url": s3_endpoint}
+            )
         )
         rows = query("select count(*), sum(line_item_unblended_cost) from raw_aws_cur.line_items")
 
