@@ -142,3 +142,22 @@ def dbt_env() -> dict[str, str]:
             PGDATABASE=pg["dbname"],
         )
     return env
+
+
+def check_connection() -> None:
+    """Fail fast, with the reason, when the configured warehouse cannot be reached.
+
+    Raises:
+        WarehouseConfigError: naming the warehouse (never its password) and the cause.
+    """
+    if warehouse_kind() == "duckdb":
+        duckdb_path().parent.mkdir(parents=True, exist_ok=True)
+        return
+    import psycopg
+
+    try:
+        with psycopg.connect(**postgres_settings(), connect_timeout=5):
+            pass
+    except psycopg.Error as error:
+        cause = str(error).strip().splitlines()[-1].strip()
+        raise WarehouseConfigError(f"cannot connect to {describe()}: {cause}") from error

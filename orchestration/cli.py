@@ -14,10 +14,14 @@ from typing import Any
 
 import click
 
-from ingestion.warehouse import WarehouseConfigError, describe, home
+from ingestion.warehouse import WarehouseConfigError, check_connection, describe, home
 
 HINTS: list[tuple[type[BaseException], str]] = [
-    (WarehouseConfigError, "check FINOPS_WAREHOUSE / FINOPS_POSTGRES_URL / PG* variables"),
+    (
+        WarehouseConfigError,
+        "check FINOPS_WAREHOUSE / FINOPS_POSTGRES_URL / PG* variables; "
+        "create a missing database with `createdb -h HOST -U USER NAME`",
+    ),
     (FileNotFoundError, "check the path; `finops generate --out DIR` makes sample exports"),
 ]
 
@@ -159,6 +163,7 @@ def _run(partitions: list[str], verbose: bool) -> None:
     months = partitions or _months_found(aws_cur_path())
     if not months:
         raise FileNotFoundError(f"{aws_cur_path()}: no billing months found to load")
+    check_connection()
     _status(f"warehouse: {describe()}")
     failures: list[str] = []
     for first, last in contiguous_ranges(months):

@@ -62,3 +62,20 @@ def test_generate_is_deterministic_for_a_seed(tmp_path: Path) -> None:
         assert result.exit_code == 0, result.output
     assert digest(tmp_path / "a") == digest(tmp_path / "b")
     assert (tmp_path / "a" / "aws").is_dir()
+
+
+def test_unreachable_postgres_database_fails_fast_without_the_password(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("FINOPS_WAREHOUSE", "postgres")
+    monkeypatch.setenv(
+        "FINOPS_POSTGRES_URL", "postgresql://postgres:s3cret@127.0.0.1:5432/no_such_db"
+    )
+    monkeypatch.setenv(
+        "FINOPS_AWS_CUR_PATH", str(Path(__file__).parents[1] / "fixtures" / "aws_cur")
+    )
+    result = CliRunner().invoke(main, ["run"])
+    assert result.exit_code == 1
+    assert 'database "no_such_db" does not exist' in result.output
+    assert "createdb" in result.output
+    assert "s3cret" not in result.output
