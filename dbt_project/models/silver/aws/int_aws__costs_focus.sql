@@ -183,7 +183,14 @@ final as (
             case when owners.is_usage_line then nullif(owners.pricing_unit, '') end
             as {{ type_varchar() }}
         ) as consumed_unit,
-        cast(owners.line_item_unblended_cost as {{ type_money() }}) as contracted_cost,
+        -- ContractedCost: unblended cost, except on SavingsPlanNegation lines, which only undo the
+        -- covered usage's on-demand charge on the bill; counting them would cancel its cost here
+        cast(
+            case
+                when owners.line_item_line_item_type = 'SavingsPlanNegation' then 0
+                else owners.line_item_unblended_cost
+            end as {{ type_money() }}
+        ) as contracted_cost,
         cast(owners.line_item_unblended_rate as {{ type_unit_price() }}) as contracted_unit_price,
         cast(owners.effective_cost as {{ type_money() }}) as effective_cost,
         cast('AWS' as {{ type_varchar() }}) as host_provider_name,
@@ -193,9 +200,11 @@ final as (
             as {{ type_varchar() }}
         ) as invoice_issuer_name,
         -- ListCost: public on-demand cost of usage; lines without a list price (fees, credits,
-        -- tax, or usage missing the pricing column) list at what they bill
+        -- tax, or usage missing the pricing column) list at what they bill; SavingsPlanNegation
+        -- lists at 0 for the same reason as in ContractedCost
         cast(
             case
+                when owners.line_item_line_item_type = 'SavingsPlanNegation' then 0
                 when owners.is_usage_line
                     then coalesce(owners.pricing_public_on_demand_cost, owners.billed_cost)
                 else owners.billed_cost
