@@ -34,7 +34,11 @@ class _StepLines(logging.Handler):
             if kind == "ASSET_MATERIALIZATION" and not self.verbose:
                 return
             print(f"  {elapsed} {_SHOWN[kind]}{label}", file=sys.stderr, flush=True)
-        elif record.levelno >= logging.WARNING or (self.verbose and record.levelno >= logging.INFO):
+        elif (
+            record.levelno >= logging.WARNING
+            or (self.verbose and record.levelno >= logging.INFO)
+            or (record.levelno >= logging.INFO and _is_progress(meta))
+        ):
             message = meta.get("orig_message") or record.getMessage()
             print(
                 f"  {elapsed} {record.levelname.lower():7} {message}", file=sys.stderr, flush=True
@@ -49,3 +53,12 @@ def step_lines(init_context: dg.InitLoggerContext) -> logging.Logger:
     logger.setLevel(logging.DEBUG)
     logger.propagate = False
     return logger
+
+
+def _is_progress(meta: dict[str, Any]) -> bool:
+    # our sources report progress through context.log.info; Dagster's own info lines are events
+    message = str(meta.get("orig_message") or "")
+    return meta.get("dagster_event") is None and message.startswith(PROGRESS_PREFIXES)
+
+
+PROGRESS_PREFIXES = ("validated ", "quarantined ", "extracted ", "loading ", "dbt build")

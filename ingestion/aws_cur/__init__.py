@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import dlt
@@ -61,6 +61,7 @@ def aws_cur(
     report: IngestReport | None = None,
     memory_limit: str = "2GB",
     threads: int = 2,
+    progress: Callable[[str], None] | None = None,
 ) -> Sequence[DltResource]:
     """AWS cost exports under one folder or S3 prefix.
 
@@ -72,6 +73,7 @@ def aws_cur(
         report: filled with what was loaded, quarantined and ignored.
         memory_limit: DuckDB memory cap while parsing files.
         threads: DuckDB threads while parsing files.
+        progress: receives one short line per validated, quarantined or extracted file.
 
     Returns:
         The `line_items` and `export_loads` resources.
@@ -83,6 +85,7 @@ def aws_cur(
         storage_options,
         memory_limit,
         threads,
+        progress,
     )
     return line_items(plan), export_loads(plan)
 

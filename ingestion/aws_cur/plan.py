@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
@@ -81,8 +81,10 @@ class ExportPlan:
         storage_options: dict[str, Any] | None = None,
         memory_limit: str = "2GB",
         threads: int = 2,
+        progress: Callable[[str], None] | None = None,
     ) -> None:
         self.path = path
+        self.progress = progress or (lambda message: None)
         self.periods = (
             {parse_billing_period(p) for p in billing_periods} if billing_periods else None
         )
@@ -111,11 +113,16 @@ class ExportPlan:
         for delivery in deliveries:
             if self.periods is not None and delivery.billing_period not in (None, *self.periods):
                 continue
+            month = f"{delivery.billing_period:%Y-%m}" if delivery.billing_period else ""
+            label = f"{delivery.export_name} {month}".strip()
             try:
                 units = self._validate(delivery)
             except DeliveryError as error:
                 self.report.quarantined.append(Quarantined(delivery, str(error)))
+                self.progress(f"quarantined {label}: {error}")
                 continue
+            rows = sum(unit.row_count for unit in units.values())
+            self.progress(f"validated {label}: {len(delivery.files)} file(s), {rows:,} rows")
             for key, unit in units.items():
                 if self.periods is not None and key[0] not in self.periods:
                     continue
@@ -158,6 +165,7 @@ class ExportPlan:
             assert self._reader is not None
             for file in delivery.files:
                 yield from self._reader.batches(file, delivery, periods)
+                self.progress(f"extracted {file.relative_path}")
 
     def load_records(self) -> list[dict[str, Any]]:
         """One lineage row per loaded unit and per quarantined delivery."""

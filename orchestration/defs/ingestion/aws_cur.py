@@ -46,7 +46,9 @@ def aws_cur_exports(context: dg.AssetExecutionContext, dlt: DagsterDltResource) 
         months[-1],
         describe(),
     )
-    source = aws_cur(path=path, billing_periods=months, report=report)
+    source = aws_cur(
+        path=path, billing_periods=months, report=report, progress=lambda m: context.log.info(m)
+    )
     pipeline = make_pipeline("aws_cur", DATASET_NAME)
     for event in dlt.run(context=context, dlt_source=source, dlt_pipeline=pipeline):
         yield _with_report(event, report)
