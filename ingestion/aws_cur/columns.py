@@ -110,13 +110,14 @@ def classify_header(header: str) -> SourceColumn:
 class FileLayout:
     """How one file's columns map onto the raw table, with the SQL to read them."""
 
-    typed: dict[str, str] = field(default_factory=dict)  # target column -> source header
-    native_maps: dict[str, str] = field(
-        default_factory=dict
-    )  # map target -> header of a MAP column
-    map_entries: dict[str, list[tuple[str, str]]] = field(
-        default_factory=dict
-    )  # map -> (key, header)
+    # target column -> source header
+    typed: dict[str, str] = field(default_factory=dict)
+    # map target -> header of a MAP column (CUR 2.0 parquet)
+    native_maps: dict[str, str] = field(default_factory=dict)
+    # map target -> header of a JSON text column (CUR 2.0 CSV)
+    json_maps: dict[str, str] = field(default_factory=dict)
+    # map target -> (key, header) of one-column-per-key maps (legacy resourceTags/*)
+    map_entries: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
 
     @property
     def missing_required(self) -> list[str]:
@@ -144,8 +145,8 @@ def plan_layout(headers: dict[str, str]) -> FileLayout:
             if duck_type.upper().startswith("MAP"):
                 layout.native_maps[column.target] = header
             else:
-                # a JSON text column from an earlier export of our own; kept as text
-                layout.map_entries.setdefault("x_extra", []).append((column.target, header))
+                # CUR 2.0 CSV exports write map columns as JSON objects
+                layout.json_maps[column.target] = header
             continue
         if column.map_key is None:
             layout.typed.setdefault(column.target, header)
@@ -215,6 +216,10 @@ def map_expression(layout: FileLayout, target: str) -> str:
     parts: list[str] = []
     if target in layout.native_maps:
         parts.append(f"coalesce(map_entries({quote(layout.native_maps[target])}), [])")
+    if target in layout.json_maps:
+        text = f"nullif(trim({quote(layout.json_maps[target])}), '')"
+        as_map = f"try_cast(try_cast({text} as json) as map(varchar, varchar))"
+        parts.append(f"coalesce(map_entries({as_map}), [])")
     entries = layout.map_entries.get(target, [])
     if entries:
         structs = ", ".join(

@@ -24,7 +24,7 @@ from typing import Any
 import fsspec
 from fsspec.core import url_to_fs
 
-from .settings import DATA_FILE_SUFFIXES
+from .settings import DATA_FILE_SUFFIXES, IGNORED_FILE_PREFIXES
 
 
 class DeliveryError(Exception):
@@ -60,9 +60,20 @@ _LEGACY_RANGE = re.compile(r"^(\d{8})-(\d{8})$")
 
 
 def is_data_file(path: str) -> bool:
-    """True for parquet / csv / csv.gz / csv.zip files."""
+    """True for parquet / csv / csv.gz / csv.zip files that AWS writes as cost data."""
     lower = path.lower()
+    name = lower.rsplit("/", 1)[-1]
+    # the Athena integration writes a status table next to the data; it holds no costs
+    if name.startswith(IGNORED_FILE_PREFIXES) or "/cost_and_usage_data_status/" in lower:
+        return False
     return lower.endswith(DATA_FILE_SUFFIXES) and not lower.endswith(".json.gz")
+
+
+def is_cur_manifest(path: str) -> bool:
+    """True for `<name>-Manifest.json`; legacy CUR's `-RedshiftManifest.json` lists the same files
+    for Redshift COPY and is not a delivery of its own."""
+    name = path.lower().rsplit("/", 1)[-1]
+    return name.endswith("manifest.json") and not name.endswith("redshiftmanifest.json")
 
 
 def parse_period(value: str) -> date:
@@ -104,7 +115,7 @@ def discover(fs: fsspec.AbstractFileSystem, root: str) -> tuple[list[Delivery], 
     if not fs.exists(root):
         raise DeliveryError(f"{root}: no such folder or bucket prefix")
     listing = fs.find(root, detail=True)
-    manifests = [p for p in listing if p.lower().endswith("manifest.json")]
+    manifests = [p for p in listing if is_cur_manifest(p)]
     data = [info for p, info in listing.items() if is_data_file(p)]
     if not manifests:
         return ([_loose_delivery(fs, root, data)] if data else []), []
@@ -190,13 +201,19 @@ def _resolve(
     root: str,
     manifest_rel: str,
 ) -> tuple[list[DataFile], str | None]:
+    """Map manifest keys (s3 URIs or bucket keys) onto files under the root.
+
+    The keys name the bucket the export was written to, not where it is read from (a copy,
+    a download, another prefix), so a key is matched first from its documented anchor under
+    `base`, then by the longest key suffix that names exactly one listed file.
+    """
     files, missing = [], []
     for key in keys:
         match = anchor.search(key)
-        candidate = (
-            f"{base}/{key[match.start() :]}" if match else f"{base}/{key.rsplit('/', 1)[-1]}"
-        )
-        if candidate in listing:
+        candidate = f"{base}/{key[match.start() :]}" if match else None
+        if candidate not in listing:
+            candidate = _by_suffix(key, listing)
+        if candidate is not None:
             files.append(_data_file(root, listing[candidate]))
         else:
             missing.append(key)
@@ -207,6 +224,18 @@ def _resolve(
             f"first: {missing[0]}"
         )
     return files, problem
+
+
+def _by_suffix(key: str, listing: dict[str, Any]) -> str | None:
+    parts = key.split("://", 1)[-1].strip("/").split("/")
+    for start in range(len(parts)):
+        suffix = "/" + "/".join(parts[start:])
+        found = [path for path in listing if path.endswith(suffix)]
+        if len(found) == 1:
+            return found[0]
+        if len(found) > 1:
+            return None  # ambiguous: refuse to guess between two copies
+    return None
 
 
 def _cur2_delivery(

@@ -123,4 +123,7 @@ MAP_CATEGORIES = {
     "costcategory": "cost_category",
 }
 
+# files AWS writes beside the data that are not cost lines (Athena status table, access probe)
+IGNORED_FILE_PREFIXES = ("cost_and_usage_data_status", "aws-programmatic-access-test-object")
+
 DATA_FILE_SUFFIXES = (".parquet", ".snappy.parquet", ".csv", ".csv.gz", ".csv.zip", ".gz")
