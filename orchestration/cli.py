@@ -208,5 +208,15 @@ def _months_found(path: str) -> list[str]:
     return sorted(months)
 
 
+def _register_analysis_commands() -> None:
+    """Commands that work on any CSV series, without the warehouse."""
+    from orchestration.cli_commitments import COMMANDS as commitment_commands
+
+    for command in commitment_commands:
+        main.add_command(command)
+
+
+_register_analysis_commands()
+
 if __name__ == "__main__":
     main()

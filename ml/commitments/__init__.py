@@ -1,0 +1,1 @@
+"""Savings Plan and Reserved Instance sizing: exact optimum over an hourly usage history."""
