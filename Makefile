@@ -11,7 +11,10 @@ export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export RUNTIME__DLTHUB_TELEMETRY := false
 export DBT_PROFILES_DIR := $(CURDIR)/dbt_project
 
-.PHONY: help install demo dev test test-dbt lint fmt manifest check-defs clean
+.PHONY: help install demo dev test test-dbt lint fmt manifest check-defs bench clean
+
+SCALE ?= 1000000
+WAREHOUSE ?= duckdb
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -53,6 +56,9 @@ manifest: install ## dbt parse (the Dagster definitions read the manifest)
 
 check-defs: install manifest ## load the Dagster definitions
 	$(RUN) dagster definitions validate -w workspace.yaml
+
+bench: install ## pipeline benchmark: make bench SCALE=1000000 WAREHOUSE=duckdb|postgres
+	cd bench && $(RUN) python pipeline.py --scale $(SCALE) --warehouse $(WAREHOUSE)
 
 clean: ## remove local state (warehouse, sample data, run history)
 	rm -rf .finops dbt_project/target dbt_project/logs
