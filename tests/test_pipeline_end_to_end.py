@@ -178,3 +178,21 @@ def test_dagster_recorded_partitioned_materializations(built: Build) -> None:
     ).records
     partitions = {r.partition_key[:7] for r in records if r.run_id == run.run_id}
     assert partitions == set(built.months)
+
+
+def test_commitment_recommendations_are_written_with_declared_types(built: Build) -> None:
+    with built.env():
+        rows = query(
+            "select count(*), min(hourly_commitment), max(utilization) "
+            "from ml.commitment_recommendations"
+        )
+        types = dict(
+            query(
+                "select column_name, data_type from information_schema.columns "
+                "where table_schema = 'ml' and table_name = 'commitment_recommendations'"
+            )
+        )
+    count, smallest, utilization = rows[0]
+    assert count >= 3 and smallest >= 0 and 0 < utilization <= 1
+    assert types["hourly_commitment"].lower().startswith(("decimal", "numeric"))
+    assert types["term_years"].lower() == "integer"

@@ -1,0 +1,84 @@
+"""ml/commitment_recommendations: Savings Plan / RI sizing from the hourly usage in gold."""
+
+import dagster as dg
+
+from ml.commitments.kpis import commitment_kpis
+from ml.commitments.run import recommend_commitments
+from orchestration.lib.asset_keys import model_key
+from orchestration.lib.partitions import billing_month, single_run
+from orchestration.lib.tables import read_sql, write_table
+
+# on-demand-equivalent spend a compute commitment could cover: usage of these services, covered
+# lines at their list (on-demand) cost, uncovered lines as billed
+ELIGIBLE_USAGE_SQL = """
+select charge_period_start as hour, sum(list_cost) as on_demand_cost
+from gold.fct_cost
+where charge_category = 'Usage'
+    and x_line_item_type in ('Usage', 'SavingsPlanCoveredUsage', 'DiscountedUsage')
+    and x_product_code in ('AmazonEC2', 'AWSLambda', 'AmazonECS', 'AmazonEKS')
+    and charge_period_start
+        >= (select max(charge_period_start) from gold.fct_cost) - interval '30 days'
+group by 1
+"""
+KPI_SQL = """
+select charge_category, commitment_discount_status, commitment_discount_id, effective_cost,
+    billed_cost, list_cost, x_line_item_type
+from gold.fct_cost
+where x_billing_period = (select max(x_billing_period) from gold.fct_cost)
+"""
+
+COLUMNS = {
+    "scope": "varchar",
+    "commitment_type": "varchar",
+    "term_years": "integer",
+    "payment_option": "varchar",
+    "discount_rate": "decimal(10,6)",
+    "lookback_hours": "integer",
+    "hourly_commitment": "decimal(38,10)",
+    "expected_monthly_savings": "decimal(38,10)",
+    "coverage": "double precision",
+    "utilization": "double precision",
+    "break_even_utilization": "double precision",
+    "break_even_months": "double precision",
+    "savings_if_usage_drops_10": "decimal(38,10)",
+    "savings_if_usage_drops_25": "decimal(38,10)",
+    "savings_if_usage_drops_50": "decimal(38,10)",
+}
+
+
+@dg.asset(
+    key=["ml", "commitment_recommendations"],
+    deps=[model_key("gold", "fct_cost")],
+    partitions_def=billing_month,
+    backfill_policy=single_run,
+    group_name="ml",
+    description="Hourly commitment per type, term and payment option over the last 30 days of "
+    "eligible compute usage, with savings, coverage, utilization and break-even.",
+)
+def commitment_recommendations(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
+    """Size new commitments on the latest 30 days of gold usage and record today's KPIs."""
+    usage = read_sql(ELIGIBLE_USAGE_SQL)
+    usage["on_demand_cost"] = usage["on_demand_cost"].astype(float)
+    recommendations = recommend_commitments(usage, negative="clip")
+    rows = write_table(recommendations, "commitment_recommendations", COLUMNS)
+    costs = read_sql(KPI_SQL)
+    for column in ("effective_cost", "billed_cost", "list_cost"):
+        costs[column] = costs[column].astype(float)
+    kpis = commitment_kpis(costs) if len(costs) else {}
+    best = recommendations["expected_monthly_savings"].max() if rows else 0.0
+    context.log.info("commitment recommendations: %s rows, best monthly savings %.2f", rows, best)
+    return dg.MaterializeResult(
+        metadata={
+            "rows": rows,
+            "usage_hours": len(usage),
+            "best_expected_monthly_savings": float(best),
+            **{f"kpi_{name}": float(value) for name, value in kpis.items()},
+            "relation": "ml.commitment_recommendations",
+        }
+    )
+
+
+@dg.definitions
+def defs() -> dg.Definitions:
+    """The commitment recommendations asset."""
+    return dg.Definitions(assets=[commitment_recommendations])
