@@ -211,8 +211,9 @@ def _months_found(path: str) -> list[str]:
 def _register_analysis_commands() -> None:
     """Commands that work on any CSV series, without the warehouse."""
     from orchestration.cli_commitments import COMMANDS as commitment_commands
+    from orchestration.cli_forecast import COMMANDS as forecast_commands
 
-    for command in commitment_commands:
+    for command in [*forecast_commands, *commitment_commands]:
         main.add_command(command)
 
 

@@ -1,0 +1,1 @@
+"""Daily cost anomaly detection and root-cause breakdown; see `run.py`."""

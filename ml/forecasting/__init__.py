@@ -1,0 +1,1 @@
+"""Daily spend forecasting with calibrated prediction intervals; see `run.py`."""
