@@ -196,3 +196,35 @@ def test_commitment_recommendations_are_written_with_declared_types(built: Build
     assert count >= 3 and smallest >= 0 and 0 < utilization <= 1
     assert types["hourly_commitment"].lower().startswith(("decimal", "numeric"))
     assert types["term_years"].lower() == "integer"
+
+
+def test_forecasts_cover_every_series_with_ordered_intervals(built: Build) -> None:
+    with built.env():
+        series = dict(
+            query(
+                "select series_type, count(distinct series_value) from ml.cost_forecasts group by 1"
+            )
+        )
+        disorder = query(
+            "select count(*) from ml.cost_forecasts where not (lower_95 <= lower_80 "
+            "and lower_80 <= forecast and forecast <= upper_80 and upper_80 <= upper_95)"
+        )
+        horizon = query("select min(date), max(date) from ml.cost_forecasts")[0]
+    assert series["total"] == 1 and series["team"] >= 5 and series["service_category"] >= 3
+    assert disorder == [(0,)]
+    assert str(horizon[0]) > f"{built.months[-1]}-01"  # forecasts start after the data
+
+
+def test_planted_spikes_are_flagged_as_anomalies(built: Build, sample) -> None:  # noqa: ANN001
+    planted = json.loads(sample.ground_truth_path.read_text())["aws"]["events"]
+    spike_days = {event["date"] for event in planted if event["kind"] == "spike"}
+    with built.env():
+        flagged = {
+            str(day)
+            for (day,) in query(
+                "select distinct cast(date as varchar) from ml.cost_anomalies "
+                "where series_type in ('total', 'provider', 'service_category')"
+            )
+        }
+    assert spike_days, "the sample plants spikes"
+    assert spike_days & flagged, (spike_days, flagged)
