@@ -215,7 +215,7 @@ def test_forecasts_cover_every_series_with_ordered_intervals(built: Build) -> No
     assert str(horizon[0]) > f"{built.months[-1]}-01"  # forecasts start after the data
 
 
-def test_planted_spikes_are_flagged_as_anomalies(built: Build, sample) -> None:  # noqa: ANN001
+def test_planted_spikes_are_flagged_as_anomalies(built: Build, sample) -> None:
     planted = json.loads(sample.ground_truth_path.read_text())["aws"]["events"]
     spike_days = {event["date"] for event in planted if event["kind"] == "spike"}
     with built.env():
