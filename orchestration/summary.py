@@ -42,6 +42,49 @@ def money(value: Decimal | None) -> str:
     return f"{(value or Decimal(0)):,.2f}"
 
 
+FORECAST = """
+select sum(forecast), sum(lower_80), sum(upper_80), min(date), max(date)
+from ml.cost_forecasts
+where series_type = 'total' and made_on = (select max(made_on) from ml.cost_forecasts)
+    and date < (select min(date) from ml.cost_forecasts) + interval '31 days'
+"""
+ANOMALIES = """
+select severity, count(*), sum(impact) from ml.cost_anomalies
+where series_type = 'total' group by 1 order by 3 desc
+"""
+COMMITMENT = """
+select commitment_type, term_years, payment_option, hourly_commitment, expected_monthly_savings
+from ml.commitment_recommendations order by expected_monthly_savings desc limit 1
+"""
+
+
+def render_ml_summary() -> list[str]:
+    """Forecast, anomalies and the best commitment, when the ml tables exist."""
+    lines: list[str] = []
+    try:
+        total, low, high, first, last = query_gold(FORECAST)[0]
+        if total is not None:
+            lines += [
+                "",
+                f"Forecast {first} .. {last} (effective, all providers): "
+                f"{money(total)} (sum of daily 80% bounds: {money(low)} .. {money(high)})",
+            ]
+        found = query_gold(ANOMALIES)
+        if found:
+            parts = ", ".join(f"{count} {severity}" for severity, count, _ in found)
+            lines.append(f"Anomalous days in total spend: {parts}  (ml.cost_anomalies)")
+        best = query_gold(COMMITMENT)
+        if best:
+            kind, term, payment, hourly, monthly = best[0]
+            lines.append(
+                f"Best commitment: {kind} {term}y {payment} at {money(hourly)}/h, "
+                f"saving ~{money(monthly)}/month  (ml.commitment_recommendations)"
+            )
+    except Exception:  # ml tables are optional in the summary: gold may be built without them
+        return lines
+    return lines
+
+
 def render_summary() -> str:
     """Totals per provider and month, top teams, owner-tag coverage, and where to look next."""
     lines = ["", "Cost per provider and billing month"]
@@ -56,11 +99,14 @@ def render_summary() -> str:
     if total:
         share = Decimal(tagged or 0) / Decimal(total) * 100
         lines += ["", f"Usage cost carrying an owner tag: {share:.1f}%"]
+    lines += render_ml_summary()
     lines += [
         "",
         "Next:",
         "  make dev                      # Dagster UI on http://127.0.0.1:3000 (asset graph, runs)",
         f"  warehouse                     # {describe()}",
         "  gold tables                   # gold.fct_cost, gold.fct_cost_daily, gold.focus_cost",
+        "  ml tables                     # ml.cost_forecasts, ml.cost_anomalies, "
+        "ml.commitment_recommendations",
     ]
     return "\n".join(lines)
