@@ -33,6 +33,7 @@ finops_pipeline = dg.define_asset_job(
     name="finops_pipeline",
     selection=dg.AssetSelection.all(),
     partitions_def=billing_month,
+    executor_def=dg.in_process_executor,
     description="Load the configured exports and build bronze, silver, gold and ml for the "
     "selected billing months.",
 )

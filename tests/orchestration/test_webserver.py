@@ -1,0 +1,163 @@
+"""The Dagster webserver and daemon for real: graph, schedules, sensors, and a launched run.
+
+`dagster dev` runs in its own process group (it ignores signals sent to the shell's group) and
+is stopped with the whole group.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ingestion.sample_data import generate
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Dagster:
+    """A running `dagster dev` and a GraphQL client for it."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+
+    def graphql(self, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
+        body = json.dumps({"query": query, "variables": variables or {}}).encode()
+        request = urllib.request.Request(
+            f"{self.url}/graphql", data=body, headers={"content-type": "application/json"}
+        )
+        with urllib.request.urlopen(request, timeout=30) as response:
+            payload = json.loads(response.read())
+        assert "errors" not in payload, payload
+        return payload["data"]
+
+
+@pytest.fixture(scope="module")
+def dagster_dev(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Dagster]:
+    """`dagster dev` on 127.0.0.1 over a small generated sample and a private DuckDB."""
+    home = tmp_path_factory.mktemp("dagster-dev")
+    sample = generate(home / "sample", months=1, scale=3_000, seed=3)
+    (home / "dagster").mkdir()
+    shutil.copy(ROOT / "orchestration" / "dagster.yaml", home / "dagster" / "dagster.yaml")
+    port = _free_port()
+    env = {
+        **os.environ,
+        "DAGSTER_HOME": str(home / "dagster"),
+        "FINOPS_HOME": str(home),
+        "FINOPS_WAREHOUSE": "duckdb",
+        "FINOPS_DUCKDB_PATH": str(home / "wh.duckdb"),
+        "FINOPS_AWS_CUR_PATH": str(sample.roots["aws"]),
+    }
+    log = open(home / "dagster-dev.log", "w")  # noqa: SIM115 - closed in the finalizer
+    process = subprocess.Popen(
+        [
+            str(Path(sys.executable).parent / "dagster"),
+            "dev",
+            "-w",
+            "workspace.yaml",
+            "-h",
+            "127.0.0.1",
+            "-p",
+            str(port),
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            assert process.poll() is None, (home / "dagster-dev.log").read_text()[-3000:]
+            try:
+                with urllib.request.urlopen(f"{url}/server_info", timeout=2):
+                    break
+            except OSError:
+                time.sleep(1)
+        else:
+            pytest.fail("dagster dev did not answer within 120 s")
+        yield Dagster(url)
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+        log.close()
+
+
+def _repository(client: Dagster) -> dict[str, str]:
+    data = client.graphql(
+        "{ repositoriesOrError { ... on RepositoryConnection { nodes { name "
+        "location { name } } } } }"
+    )
+    node = data["repositoriesOrError"]["nodes"][0]
+    return {"repositoryName": node["name"], "repositoryLocationName": node["location"]["name"]}
+
+
+def test_ui_lists_the_graph_schedules_and_sensors(dagster_dev: Dagster) -> None:
+    nodes = dagster_dev.graphql("{ assetNodes { assetKey { path } } }")["assetNodes"]
+    keys = {"/".join(node["assetKey"]["path"]) for node in nodes}
+    assert {"raw/aws_cur/line_items", "gold/fct_cost", "ml/cost_forecasts"} <= keys
+    selector = _repository(dagster_dev)
+    data = dagster_dev.graphql(
+        "query($s: RepositorySelector!) { schedulesOrError(repositorySelector: $s) "
+        "{ ... on Schedules { results { name } } } sensorsOrError(repositorySelector: $s) "
+        "{ ... on Sensors { results { name } } } }",
+        {"s": selector},
+    )
+    assert [s["name"] for s in data["schedulesOrError"]["results"]] == ["daily_refresh"]
+    assert [s["name"] for s in data["sensorsOrError"]["results"]] == ["aws_export_sensor"]
+
+
+def test_a_partitioned_run_launched_through_the_api_succeeds(dagster_dev: Dagster) -> None:
+    params = {
+        "selector": {**_repository(dagster_dev), "jobName": "finops_pipeline"},
+        "runConfigData": {},
+        "executionMetadata": {
+            "tags": [
+                {"key": "dagster/asset_partition_range_start", "value": "2025-03-01"},
+                {"key": "dagster/asset_partition_range_end", "value": "2025-03-01"},
+            ]
+        },
+    }
+    launched = dagster_dev.graphql(
+        "mutation($p: ExecutionParams!) { launchRun(executionParams: $p) { __typename "
+        "... on LaunchRunSuccess { run { runId } } ... on PythonError { message } } }",
+        {"p": params},
+    )["launchRun"]
+    assert launched["__typename"] == "LaunchRunSuccess", launched
+    run_id = launched["run"]["runId"]
+    status, deadline = "", time.monotonic() + 240
+    while time.monotonic() < deadline and status not in ("SUCCESS", "FAILURE", "CANCELED"):
+        time.sleep(2)
+        status = dagster_dev.graphql(
+            "query($id: ID!) { runOrError(runId: $id) { ... on Run { status } } }", {"id": run_id}
+        )["runOrError"]["status"]
+    assert status == "SUCCESS"
+    materialized = dagster_dev.graphql(
+        '{ assetNodes(assetKeys: [{path: ["gold", "fct_cost"]}]) { assetMaterializations(limit: 1) '
+        "{ runId partition } } }"
+    )["assetNodes"][0]["assetMaterializations"]
+    assert materialized and materialized[0]["runId"] == run_id
+    assert materialized[0]["partition"] == "2025-03-01"
