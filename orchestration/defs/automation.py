@@ -7,7 +7,7 @@ runs a user did not ask for; turn them on in the UI (Automation tab) or with tha
 import hashlib
 import json
 import os
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import dagster as dg
 
@@ -124,9 +124,27 @@ def aws_export_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult:
     return dg.SensorResult(run_requests=requests, cursor=json.dumps(cursor, sort_keys=True))
 
 
+# gold is stale when no run refreshed it for this long; the daily refresh keeps it well inside
+GOLD_MAX_AGE = timedelta(hours=float(os.environ.get("FINOPS_GOLD_MAX_AGE_HOURS", "36")))
+
+gold_freshness_checks = dg.build_last_update_freshness_checks(
+    assets=[["gold", "fct_cost"], ["gold", "fct_cost_daily"]],
+    lower_bound_delta=GOLD_MAX_AGE,
+    severity=dg.AssetCheckSeverity.WARN,
+)
+gold_freshness_sensor = dg.build_sensor_for_freshness_checks(
+    freshness_checks=gold_freshness_checks,
+    name="gold_freshness_sensor",
+    default_status=DEFAULT_SENSOR_STATUS,
+)
+
+
 @dg.definitions
 def defs() -> dg.Definitions:
-    """The pipeline job, the daily refresh and the export sensor."""
+    """The pipeline job, the daily refresh, the export sensor and gold freshness."""
     return dg.Definitions(
-        jobs=[finops_pipeline], schedules=[daily_refresh], sensors=[aws_export_sensor]
+        jobs=[finops_pipeline],
+        schedules=[daily_refresh],
+        sensors=[aws_export_sensor, gold_freshness_sensor],
+        asset_checks=gold_freshness_checks,
     )

@@ -127,7 +127,10 @@ def test_ui_lists_the_graph_schedules_and_sensors(dagster_dev: Dagster) -> None:
         {"s": selector},
     )
     assert [s["name"] for s in data["schedulesOrError"]["results"]] == ["daily_refresh"]
-    assert [s["name"] for s in data["sensorsOrError"]["results"]] == ["aws_export_sensor"]
+    assert {s["name"] for s in data["sensorsOrError"]["results"]} == {
+        "aws_export_sensor",
+        "gold_freshness_sensor",
+    }
 
 
 def test_a_partitioned_run_launched_through_the_api_succeeds(dagster_dev: Dagster) -> None:
