@@ -125,13 +125,22 @@ def _forecast(
         )
         choice = _choose(series, candidates, horizon)
         point = _guard(candidates[choice["model"]](series, horizon), values)
-        offsets = interval_offsets(choice["residuals"], horizon)
-        offsets = offsets.mul(error_scale(point, values), axis=0)
-        frame = _frame(future, point, offsets, choice["model"], sparse)
+        untested = np.asarray(choice["residuals"]).size == 0
+        if untested:
+            # history too short for a single backtest origin: no residuals to calibrate on, so
+            # the intervals come from the spread of the history itself, flagged as a fallback
+            offsets = _fallback_offsets(values, float(np.mean(point)), horizon)
+        else:
+            offsets = interval_offsets(choice["residuals"], horizon)
+            offsets = offsets.mul(error_scale(point, values), axis=0)
+        frame = _frame(future, point, offsets, choice["model"], sparse or untested)
+        reason = "sparse history: run-rate only" if sparse else "selected by backtest MASE"
+        if untested:
+            reason = "history too short to backtest: intervals from the history's spread"
         info.update(
             model=choice["model"],
-            is_fallback=sparse,
-            reason="sparse history: run-rate only" if sparse else "selected by backtest MASE",
+            is_fallback=sparse or untested,
+            reason=reason,
             mase=choice["mase"],
         )
     if is_non_negative(values):

@@ -137,3 +137,22 @@ def test_forecast_many_returns_series_columns_and_metrics() -> None:
     assert bool(metrics.loc["new", "is_fallback"]) is True
     assert metrics.loc["compute", "model"] == "calendar_ridge"
     assert metrics.loc["compute", "mase_calendar_ridge"] < metrics.loc["compute", "mase_run_rate"]
+
+
+@pytest.mark.parametrize("days", [14, 15, 20, 27])
+def test_history_too_short_to_backtest_falls_back_instead_of_crashing(days: int) -> None:
+    # pins an IndexError seen on real legacy CUR samples: 14+ days passed the short-history
+    # guard, yet no backtest origin fitted, so interval calibration had no residuals
+    from ml.forecasting.run import forecast_series
+
+    history = pd.DataFrame(
+        {
+            "date": pd.date_range("2023-11-01", periods=days, freq="D"),
+            "cost": np.linspace(1.0, 2.0, days),
+        }
+    )
+    forecast = forecast_series(history, horizon_days=10)
+    assert len(forecast) == 10
+    assert (forecast["lower_95"] <= forecast["forecast"]).all()
+    assert (forecast["forecast"] <= forecast["upper_95"]).all()
+    assert forecast["forecast"].between(0.5, 4.0).all()
