@@ -1,0 +1,1 @@
+"""One module per checked table: the SQL producing its frame and the suite validating it."""
