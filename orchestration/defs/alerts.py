@@ -1,0 +1,102 @@
+"""Alerts to Slack / Teams: failed runs and high-severity cost anomalies, each sent once."""
+
+import json
+import os
+
+import dagster as dg
+
+from orchestration.lib.tables import read_sql
+from orchestration.lib.webhooks import Alert, configured_targets, dagster_link, send
+
+# alerting starts on its own once a webhook is configured; otherwise it waits in the UI
+DEFAULT_STATUS = (
+    dg.DefaultSensorStatus.RUNNING
+    if configured_targets() or os.environ.get("FINOPS_AUTOMATION") == "on"
+    else dg.DefaultSensorStatus.STOPPED
+)
+ANOMALY_SQL = """
+select series_type, series_value, cast(date as varchar) as day, cost, expected, severity, impact,
+    root_cause_dimension, root_cause_value
+from ml.cost_anomalies
+where severity in ('high', 'critical')
+order by impact desc
+"""
+SENT_KEYS_KEPT = 2000  # the cursor remembers this many sent anomalies
+
+
+@dg.run_failure_sensor(
+    name="run_failure_alert",
+    default_status=DEFAULT_STATUS,
+    description="Post every failed run to the configured Slack / Teams webhooks.",
+)
+def run_failure_alert(context: dg.RunFailureSensorContext) -> None:
+    """One message per failed run (the sensor's cursor makes it once)."""
+    run = context.dagster_run
+    steps = [e.step_key for e in context.get_step_failure_events() if e.step_key]
+    months = " .. ".join(
+        filter(
+            None,
+            [
+                run.tags.get("dagster/asset_partition_range_start"),
+                run.tags.get("dagster/asset_partition_range_end"),
+            ],
+        )
+    )
+    message = context.failure_event.message or "run failed"
+    alert = Alert(
+        title=f"FinOps pipeline run failed: {run.job_name}",
+        text=message.splitlines()[0][:500],
+        facts={
+            "run": run.run_id,
+            "failed steps": ", ".join(steps) or "-",
+            "billing months": months or "-",
+        },
+        link=dagster_link(f"runs/{run.run_id}"),
+    )
+    for error in send(alert):
+        context.log.warning("alert not delivered: %s", error)
+
+
+@dg.sensor(
+    name="anomaly_alerts",
+    minimum_interval_seconds=300,
+    default_status=DEFAULT_STATUS,
+    description="Post new high / critical cost anomalies (ml.cost_anomalies) once each.",
+)
+def anomaly_alerts(context: dg.SensorEvaluationContext) -> dg.SkipReason | None:
+    """Send anomalies not sent before; the cursor keeps the keys already sent."""
+    sent: list[str] = json.loads(context.cursor) if context.cursor else []
+    try:
+        rows = read_sql(ANOMALY_SQL)
+    except Exception as error:  # no anomalies table yet (first run pending) is not an error
+        return dg.SkipReason(f"ml.cost_anomalies not readable yet: {str(error).splitlines()[0]}")
+    new = [
+        row
+        for row in rows.itertuples(index=False)
+        if f"{row.series_type}|{row.series_value}|{row.day}" not in sent
+    ]
+    if not new:
+        return dg.SkipReason("no new high or critical anomalies")
+    for row in new:
+        alert = Alert(
+            title=f"Cost anomaly ({row.severity}): {row.series_type} {row.series_value}",
+            text=f"{row.day}: spent {float(row.cost):,.2f} against {float(row.expected):,.2f} "
+            f"expected ({float(row.impact):+,.2f}).",
+            facts={
+                "series": f"{row.series_type} = {row.series_value}",
+                "day": row.day,
+                "main driver": f"{row.root_cause_dimension} = {row.root_cause_value}",
+            },
+            link=dagster_link("assets/ml/cost_anomalies"),
+        )
+        for error in send(alert):
+            context.log.warning("alert not delivered: %s", error)
+        sent.append(f"{row.series_type}|{row.series_value}|{row.day}")
+    context.update_cursor(json.dumps(sent[-SENT_KEYS_KEPT:]))
+    return None
+
+
+@dg.definitions
+def defs() -> dg.Definitions:
+    """Alert sensors."""
+    return dg.Definitions(sensors=[run_failure_alert, anomaly_alerts])
