@@ -9,6 +9,9 @@ from typing import Any
 
 import dagster as dg
 
+# info lines from our own code worth showing without --verbose (progress, not chatter)
+PROGRESS_PREFIXES = ("validated ", "quarantined ", "extracted ", "loading ", "dbt build")
+
 _SHOWN = {
     "STEP_START": "started ",
     "STEP_SUCCESS": "done    ",
@@ -59,6 +62,3 @@ def _is_progress(meta: dict[str, Any]) -> bool:
     # our sources report progress through context.log.info; Dagster's own info lines are events
     message = str(meta.get("orig_message") or "")
     return meta.get("dagster_event") is None and message.startswith(PROGRESS_PREFIXES)
-
-
-PROGRESS_PREFIXES = ("validated ", "quarantined ", "extracted ", "loading ", "dbt build")

@@ -5,7 +5,8 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from ingestion.warehouse import describe, duckdb_path, postgres_settings, warehouse_kind
+from ingestion.warehouse import describe
+from orchestration.lib.tables import fetch_rows
 
 TOTALS = """
 select x_provider, cast(x_billing_period as varchar) as month, billing_currency,
@@ -25,16 +26,8 @@ from gold.fct_cost_daily where charge_category = 'Usage'
 
 
 def query_gold(sql: str) -> list[tuple[Any, ...]]:
-    """Run a read-only query on the configured warehouse."""
-    if warehouse_kind() == "duckdb":
-        import duckdb
-
-        with duckdb.connect(str(duckdb_path()), read_only=True) as con:
-            return con.execute(sql).fetchall()
-    import psycopg
-
-    with psycopg.connect(**postgres_settings()) as con:
-        return con.execute(sql).fetchall()
+    """Rows of a read-only query on the configured warehouse."""
+    return fetch_rows(sql, read_only=True)[1]
 
 
 def money(value: Decimal | None) -> str:

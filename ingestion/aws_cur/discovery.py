@@ -53,6 +53,7 @@ class Delivery:
     files: list[DataFile] = field(default_factory=list)
     modified: float = 0.0
     problem: str | None = None  # set when the manifest itself is broken
+    is_copy: bool = False  # a legacy manifest copy inside an <assemblyId>/ folder
 
 
 _PERIOD_PARTITION = re.compile(r"BILLING_PERIOD=(\d{4})-(\d{2})")
@@ -136,7 +137,9 @@ def _relative(root: str, path: str) -> str:
     return path[len(root) :].lstrip("/") if path.startswith(root) else path
 
 
-def _version(info: dict[str, Any]) -> str:
+def file_version(info: dict[str, Any]) -> str:
+    """ETag (object stores) or modification time (folders) of a listed file: changes when a
+    file name is reused for new content."""
     for key in ("ETag", "etag", "mtime", "LastModified", "last_modified", "created"):
         if info.get(key) is not None:
             return str(info[key]).strip('"')
@@ -150,7 +153,7 @@ def _modified(info: dict[str, Any]) -> float:
 
 def _data_file(root: str, info: dict[str, Any]) -> DataFile:
     return DataFile(
-        info["name"], _relative(root, info["name"]), int(info.get("size") or 0), _version(info)
+        info["name"], _relative(root, info["name"]), int(info.get("size") or 0), file_version(info)
     )
 
 
@@ -266,9 +269,17 @@ def _legacy_delivery(
     files, problem = _resolve(list(manifest["reportKeys"]), anchor, base, listing, root, rel)
     name = manifest.get("reportName") or base.rsplit("/", 1)[-1]
     export_id = manifest.get("assemblyId") or fsspec.utils.tokenize(manifest["reportKeys"])
-    delivery = Delivery("legacy", str(export_id), name, period, path, files, modified, problem)
-    delivery.is_copy = folder != range_folder  # type: ignore[attr-defined]
-    return delivery
+    return Delivery(
+        "legacy",
+        str(export_id),
+        name,
+        period,
+        path,
+        files,
+        modified,
+        problem,
+        is_copy=folder != range_folder,
+    )
 
 
 def _latest_per_period(deliveries: list[Delivery]) -> list[Delivery]:
@@ -276,8 +287,11 @@ def _latest_per_period(deliveries: list[Delivery]) -> list[Delivery]:
     chosen: dict[tuple[str, str, date | None], Delivery] = {}
     for delivery in deliveries:
         key = (delivery.kind, delivery.export_name, delivery.billing_period)
-        rank = (not getattr(delivery, "is_copy", False), delivery.modified)
         current = chosen.get(key)
-        if current is None or rank > (not getattr(current, "is_copy", False), current.modified):
+        if current is None or _rank(delivery) > _rank(current):
             chosen[key] = delivery
     return sorted(chosen.values(), key=lambda d: (str(d.billing_period), d.export_name))
+
+
+def _rank(delivery: Delivery) -> tuple[bool, float]:
+    return (not delivery.is_copy, delivery.modified)

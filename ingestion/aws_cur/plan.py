@@ -134,9 +134,9 @@ class ExportPlan:
                             f"{delivery.export_name} ({delivery.export_id})"
                         )
                     chosen[key] = (delivery, unit)
-        grouped: dict[str, tuple[Delivery, dict[tuple[date, str], UnitStats]]] = {}
+        grouped: dict[int, tuple[Delivery, dict[tuple[date, str], UnitStats]]] = {}
         for key, (delivery, unit) in sorted(chosen.items()):
-            grouped.setdefault(id(delivery).__str__(), (delivery, {}))[1][key] = unit
+            grouped.setdefault(id(delivery), (delivery, {}))[1][key] = unit
             self.report.loaded.append((delivery, unit))
         return list(grouped.values())
 

@@ -11,7 +11,7 @@ from datetime import date, datetime, timedelta
 
 import dagster as dg
 
-from ingestion.aws_cur.discovery import is_cur_manifest, open_root, parse_period
+from ingestion.aws_cur.discovery import file_version, is_cur_manifest, open_root, parse_period
 from orchestration.lib.env import aws_cur_path
 from orchestration.lib.partitions import billing_month
 
@@ -86,7 +86,7 @@ def manifest_versions(path: str) -> dict[str, tuple[str, str]]:
     for name, info in fs.find(root, detail=True).items():
         if not is_cur_manifest(name):
             continue
-        version = str(info.get("ETag") or info.get("mtime") or info.get("LastModified") or "")
+        version = file_version(info)
         try:
             with fs.open(name, "rb") as handle:
                 start = json.load(handle)["billingPeriod"]["start"]

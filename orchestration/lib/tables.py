@@ -16,19 +16,31 @@ from ingestion.warehouse import duckdb_path, postgres_settings, warehouse_kind
 ML_SCHEMA = "ml"
 
 
-def read_sql(sql: str) -> pd.DataFrame:
-    """Run a query on the configured warehouse and return a DataFrame."""
+def fetch_rows(sql: str, read_only: bool = False) -> tuple[list[str], list[tuple[Any, ...]]]:
+    """Run a query on the configured warehouse: (column names, rows).
+
+    Args:
+        sql: the query.
+        read_only: open DuckDB read-only, so a SQL client may hold the file meanwhile.
+    """
     if warehouse_kind() == "duckdb":
         import duckdb
 
-        with duckdb.connect(str(duckdb_path())) as con:
-            return con.execute(sql).df()
+        with duckdb.connect(str(duckdb_path()), read_only=read_only) as con:
+            cursor = con.execute(sql)
+            names = [column[0] for column in cursor.description or []]
+            return names, cursor.fetchall()
     import psycopg
 
     with psycopg.connect(**postgres_settings()) as con:
         cursor = con.execute(sql)
-        names = [column.name for column in cursor.description or []]
-        return pd.DataFrame(cursor.fetchall(), columns=names)
+        return [column.name for column in cursor.description or []], cursor.fetchall()
+
+
+def read_sql(sql: str) -> pd.DataFrame:
+    """Run a query on the configured warehouse and return a DataFrame."""
+    names, rows = fetch_rows(sql)
+    return pd.DataFrame(rows, columns=names)
 
 
 def write_table(
