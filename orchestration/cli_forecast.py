@@ -11,9 +11,6 @@ from pathlib import Path
 import click
 import pandas as pd
 
-from ml.anomaly.run import detect
-from ml.forecasting.run import forecast_series
-
 FORECAST_COLUMNS = ["date", "forecast", "lower_80", "upper_80", "lower_95", "upper_95"]
 ANOMALY_OUTPUT_COLUMNS = ["date", "cost", "expected", "lower", "upper", "severity"]
 
@@ -71,6 +68,9 @@ def forecast(series_path: Path, horizon: int | None, out: Path | None) -> None:
     Without --horizon it forecasts to the end of the month three months ahead.
     """
     history = read_series(series_path)
+    # imported here: scikit-learn takes ~2 s to load, which every other command would pay
+    from ml.forecasting.run import forecast_series
+
     result = forecast_series(history, horizon)
     if result.empty:
         raise click.ClickException(f"{series_path}: {result.attrs.get('reason', 'no data')}")
@@ -82,6 +82,8 @@ def forecast(series_path: Path, horizon: int | None, out: Path | None) -> None:
 @click.option("--out", type=click.Path(path_type=Path), default=None, help="Output CSV.")
 def detect_anomalies(series_path: Path, out: Path | None) -> None:
     """Print the anomalous days of a daily cost CSV (date,cost)."""
+    from ml.anomaly.run import detect  # deferred like forecast_series above
+
     found = detect(read_series(series_path))
     _write(found.reindex(columns=ANOMALY_OUTPUT_COLUMNS), out)
 
