@@ -33,6 +33,7 @@ from .discovery import DataFile, Delivery, DeliveryError
 from .settings import LINE_ITEM_COLUMNS
 
 BATCH_ROWS = 100_000
+_CSV_OPTIONS = "all_varchar = true, delim = ',', quote = '\"', escape = '\"', null_padding = true"
 
 
 @dataclass
@@ -90,7 +91,7 @@ class ExportReader:
 
     def _relation(self, file: DataFile) -> str:
         location = literal(self._location(file))
-        if ".parquet" in file.uri.lower():
+        if _is_parquet(file):
             return f"read_parquet({location}, file_row_number = true)"
         # every CSV value arrives as text so that one bad value is reported, not guessed around;
         # AWS documents CUR CSV as comma-separated with double quotes, so nothing is sniffed.
@@ -98,9 +99,35 @@ class ExportReader:
         # a row cut short before the cost column still fails the required-value check below
         return (
             f"(select *, row_number() over () - 1 as file_row_number from read_csv({location}, "
-            "header = true, all_varchar = true, delim = ',', quote = '\"', escape = '\"', "
-            "null_padding = true))"
+            f"header = true, {_CSV_OPTIONS}))"
         )
+
+    def _refuse_overflow(self, file: DataFile, headers: dict[str, str], relation: str) -> None:
+        """Fail on a CSV row with more fields than the header.
+
+        With null padding DuckDB gives such a row's surplus values columns of their own instead
+        of failing; an unquoted comma shifts every later value of the row, so it must not load.
+        """
+        location = literal(self._location(file))
+        first = self.con.execute(
+            f"select * from read_csv({location}, header = false, {_CSV_OPTIONS}) limit 1"
+        ).fetchall()
+        named = list(first[0]) if first else []
+        width = max((i + 1 for i, value in enumerate(named) if value is not None), default=0)
+        surplus = list(headers)[width:]
+        if not surplus:
+            return
+        filled = " or ".join(f"{quote(name)} is not null" for name in surplus)
+        row = self.con.execute(
+            f"select min(file_row_number) + 1 from {relation} where {filled}"
+        ).fetchall()[0][0]
+        if row is not None:
+            raise DeliveryError(
+                f"{file.relative_path}: row {row} has more fields than the header's {width} "
+                "(an unquoted comma?)"
+            )
+        for name in surplus:  # padding columns no row fills: not part of the delivery
+            del headers[name]
 
     def layout(self, file: DataFile) -> tuple[FileLayout, dict[str, str], str]:
         """Header plan of a file: (layout, header types, relation SQL)."""
@@ -116,6 +143,8 @@ class ExportReader:
                 f"{file.relative_path}: cannot be read: {_first_line(error)}"
             ) from error
         headers = {name: str(kind) for name, kind, *_ in described if name != "file_row_number"}
+        if not _is_parquet(file):
+            self._refuse_overflow(file, headers, relation)
         layout = plan_layout(headers)
         if layout.missing_required:
             raise DeliveryError(
@@ -246,6 +275,10 @@ class ExportReader:
             sql = f"select * from ({sql}) where billing_period in ({listed})"
         reader = self.con.sql(sql).to_arrow_reader(BATCH_ROWS)
         yield from reader
+
+
+def _is_parquet(file: DataFile) -> bool:
+    return ".parquet" in file.uri.lower()
 
 
 def _present(header: str, headers: dict[str, str]) -> str:

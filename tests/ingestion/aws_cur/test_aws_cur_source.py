@@ -230,8 +230,13 @@ def test_bad_cur2_delivery_is_quarantined_and_the_rest_loads(
             lambda text: text.rsplit("\n", 3)[0] + "\nid-9,333333333333,2025-02-01T00:00:00Z,Usa",
             "row 4, column 'lineItem/UnblendedCost': value is empty",
         ),
+        # pins a silent misload: with null padding DuckDB gave the surplus value its own column
+        (
+            lambda text: text.replace(",data\n", ",data,EXTRA\n", 1),
+            "row 1 has more fields than the header's 8",
+        ),
     ],
-    ids=["missing-cost-column", "non-numeric-cost", "empty-payer", "truncated-csv"],
+    ids=["missing-cost-column", "non-numeric-cost", "empty-payer", "truncated-csv", "extra-field"],
 )
 def test_bad_legacy_csv_names_file_row_and_column(
     warehouse: str, tmp_path: Path, csv_edit, expected: str
