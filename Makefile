@@ -11,7 +11,7 @@ export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export RUNTIME__DLTHUB_TELEMETRY := false
 export DBT_PROFILES_DIR := $(CURDIR)/dbt_project
 
-.PHONY: help install demo dev test test-dbt lint fmt manifest check-defs bench clean
+.PHONY: emulators help install demo dev test test-dbt lint fmt manifest check-defs bench clean
 
 SCALE ?= 1000000
 WAREHOUSE ?= duckdb
@@ -35,7 +35,14 @@ dev: install manifest ## Dagster UI on 127.0.0.1:3000 (run history kept in .fino
 	@mkdir -p $(DAGSTER_HOME) && [ -f $(DAGSTER_HOME)/dagster.yaml ] || cp orchestration/dagster.yaml $(DAGSTER_HOME)/
 	$(RUN) dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
 
-test: install ## the whole test suite (DuckDB and PostgreSQL)
+EMULATORS := tests/emulators/node_modules/.installed
+$(EMULATORS): tests/emulators/package.json tests/emulators/package-lock.json
+	cd tests/emulators && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+emulators: $(EMULATORS) ## protocol emulators the tests use (Azurite for Azure Blob Storage, from npm)
+
+test: install emulators ## the whole test suite (DuckDB and PostgreSQL)
 	$(RUN) pytest -q
 
 test-dbt: install ## dbt models only, both warehouses

@@ -172,6 +172,8 @@ final as (
         cast(owners.commitment_discount_category as {{ type_varchar() }})
             as commitment_discount_category,
         cast(owners.commitment_discount_id as {{ type_varchar() }}) as commitment_discount_id,
+        -- CUR names commitments only by ARN, which is commitment_discount_id
+        cast(null as {{ type_varchar() }}) as commitment_discount_name,
         cast(owners.commitment_discount_status as {{ type_varchar() }})
             as commitment_discount_status,
         cast(owners.commitment_discount_type as {{ type_varchar() }}) as commitment_discount_type,
@@ -225,6 +227,9 @@ final as (
         cast(nullif(owners.product_region_code, '') as {{ type_varchar() }}) as region_id,
         cast(nullif(owners.product_location, '') as {{ type_varchar() }}) as region_name,
         cast(nullif(owners.line_item_resource_id, '') as {{ type_varchar() }}) as resource_id,
+        -- CUR carries no display name or type for resources (the Name tag is in tags)
+        cast(null as {{ type_varchar() }}) as resource_name,
+        cast(null as {{ type_varchar() }}) as resource_type,
         cast(
             coalesce(service_categories.service_category, 'Other')
             as {{ type_varchar() }}

@@ -1,0 +1,70 @@
+"""Every ingestion source by its CLI name: where its package is and how it is configured.
+
+A source package under `ingestion/` exposes:
+    DATASET_NAME: the raw schema it writes (`raw_<package>`).
+    TABLES: the dlt table names it writes.
+    dlt_source(path, billing_periods=None, report=None, progress=None) -> dlt source; lazy:
+        nothing is read until the pipeline iterates it.
+    months_found(path) -> list[str]: the billing months (YYYY-MM) present under `path`.
+Other options come from dlt config (`SOURCES__<PACKAGE>__<OPTION>` or `.dlt/config.toml`),
+so a source is added to a deployment by configuration alone.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+from dataclasses import dataclass
+from types import ModuleType
+
+
+@dataclass(frozen=True)
+class SourceSpec:
+    """One source.
+
+    Attributes:
+        name: CLI name (`finops ingest <name>`).
+        package: Python package under `ingestion/`.
+        path_env: environment variable holding its folder, file or URL.
+        title: what it loads, for help texts and the UI.
+        period_scoped: True when billing months are replaced as units; False for reference data
+            (accounts, metrics) that is refreshed as a whole whatever months a run covers.
+    """
+
+    name: str
+    package: str
+    path_env: str
+    title: str
+    period_scoped: bool = True
+
+    @property
+    def module_name(self) -> str:
+        """`<package>` without the `ingestion.` prefix, as used in asset keys and schemas."""
+        return self.package.rsplit(".", 1)[-1]
+
+    def load(self) -> ModuleType:
+        """The source package."""
+        return importlib.import_module(self.package)
+
+    def configured_path(self) -> str | None:
+        """The configured path, or None when this deployment does not use the source."""
+        return os.environ.get(self.path_env) or None
+
+
+SOURCES: tuple[SourceSpec, ...] = (
+    SourceSpec(
+        "aws-cur",
+        "ingestion.aws_cur",
+        "FINOPS_AWS_CUR_PATH",
+        "AWS Data Exports (CUR 2.0) and legacy CUR, local or S3",
+    ),
+)
+
+BY_NAME = {spec.name: spec for spec in SOURCES}
+
+
+def get(name: str) -> SourceSpec:
+    """The source called `name`, or a ValueError listing the known ones."""
+    if name not in BY_NAME:
+        raise ValueError(f"unknown source {name!r}; known: {', '.join(BY_NAME)}")
+    return BY_NAME[name]
