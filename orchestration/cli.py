@@ -117,26 +117,71 @@ def run(ctx: click.Context, partitions: tuple[str, ...]) -> None:
 
 @main.group()
 def ingest() -> None:
-    """Load one folder, file or bucket prefix of exports and build the downstream models."""
+    """Load one folder, file or URL of exports and build the downstream models."""
 
 
-@ingest.command("aws-cur")
-@click.option("--path", required=True, help="Folder, file or s3://bucket/prefix of AWS exports.")
-@click.option(
+_PARTITION_OPTION = click.option(
     "--partition",
     "partitions",
     multiple=True,
     metavar="YYYY-MM",
-    help="Only these billing months; repeatable.",
+    help="Only these billing months; repeatable. Default: every month found.",
 )
-@click.pass_context
-@_guarded
-def ingest_aws_cur(ctx: click.Context, path: str, partitions: tuple[str, ...]) -> None:
-    """AWS Data Exports (CUR 2.0) or legacy CUR."""
-    if "://" not in path and not Path(path).exists():
-        raise FileNotFoundError(f"{path}: no such file or folder")
-    os.environ["FINOPS_AWS_CUR_PATH"] = path if "://" in path else str(Path(path).resolve())
-    _run(list(partitions), ctx.obj["verbose"])
+
+# extra options of some sources -> the dlt config variable that carries them to the source
+_SOURCE_OPTIONS: dict[str, list[tuple[str, str, str]]] = {
+    "focus": [
+        (
+            "--focus-version",
+            "SOURCES__FOCUS_FILES__FOCUS_VERSION",
+            "FOCUS version of files whose column signature is ambiguous (e.g. 1.2).",
+        )
+    ],
+}
+
+
+def _ingest_command(spec: Any) -> click.Command:
+    """`finops ingest <source> --path ...` for one registered source."""
+
+    @click.pass_context
+    @_guarded
+    def command(ctx: click.Context, path: str, partitions: tuple[str, ...], **options: Any) -> None:
+        if "://" not in path and not Path(path).exists():
+            raise FileNotFoundError(f"{path}: no such file or folder")
+        os.environ[spec.path_env] = path if "://" in path else str(Path(path).resolve())
+        for flag, variable, _ in _SOURCE_OPTIONS.get(spec.name, []):
+            value = options.get(flag.lstrip("-").replace("-", "_"))
+            if value:
+                os.environ[variable] = value
+        _run(list(partitions), ctx.obj["verbose"], [spec.name])
+
+    params: list[click.Parameter] = [
+        click.Option(["--path"], required=True, help="Folder, file or URL of the exports."),
+    ]
+    for flag, _, help_text in _SOURCE_OPTIONS.get(spec.name, []):
+        params.append(click.Option([flag], help=help_text))
+    cmd = click.Command(spec.name, callback=command, params=params, help=f"{spec.title}.")
+    return _PARTITION_OPTION(cmd)
+
+
+def _register_ingest_commands() -> None:
+    from ingestion import registry
+
+    for spec in registry.SOURCES:
+        ingest.add_command(_ingest_command(spec))
+
+
+# sample folders written by `finops generate` -> the source that reads them
+SAMPLE_ROOTS = {
+    "aws-cur": "aws",
+    "azure-cost": "azure",
+    "gcp-billing": "gcp",
+    "focus": "focus",
+    "saas": "saas",
+    "accounts": "accounts",
+    "kubernetes": "kubernetes",
+    "business-metrics": "business_metrics",
+}
 
 
 @main.command()
@@ -146,29 +191,36 @@ def ingest_aws_cur(ctx: click.Context, path: str, partitions: tuple[str, ...]) -
 @click.pass_context
 @_guarded
 def demo(ctx: click.Context, months: int, scale: int, seed: int) -> None:
-    """Generate sample data and run the whole pipeline into the local DuckDB warehouse."""
+    """Generate sample data for every provider and run the whole pipeline into DuckDB."""
+    from ingestion import registry
+
     started = time.monotonic()
     sample = home() / "sample"
     _generate(sample, months, scale, seed)
-    os.environ["FINOPS_AWS_CUR_PATH"] = str(sample / "aws")
+    for spec in registry.SOURCES:
+        root = sample / SAMPLE_ROOTS.get(spec.name, spec.module_name)
+        if root.exists():
+            os.environ[spec.path_env] = str(root)
     _run([], ctx.obj["verbose"])
     _status(f"demo finished in {time.monotonic() - started:.1f}s")
 
 
-def _run(partitions: list[str], verbose: bool) -> None:
-    from orchestration.lib.env import aws_cur_path
+def _run(partitions: list[str], verbose: bool, sources: list[str] | None = None) -> None:
     from orchestration.runner import contiguous_ranges, run_months
     from orchestration.summary import render_summary
 
-    months = partitions or _months_found(aws_cur_path())
+    specs = _configured(sources)
+    months = partitions or _months_found(specs)
     if not months:
-        raise FileNotFoundError(f"{aws_cur_path()}: no billing months found to load")
+        where = ", ".join(f"{spec.name}: {_path_of(spec)}" for spec in specs)
+        raise FileNotFoundError(f"no billing months found to load ({where})")
     check_connection()
     _status(f"warehouse: {describe()}")
     failures: list[str] = []
     for first, last in contiguous_ranges(months):
-        _status(f"running the pipeline for {first}..{last} (source {aws_cur_path()})")
-        outcome = run_months(first, last, verbose)
+        names = ", ".join(spec.name for spec in specs)
+        _status(f"running the pipeline for {first}..{last} (sources: {names})")
+        outcome = run_months(first, last, verbose, sources)
         failures += outcome.failures
         verdict = "succeeded" if outcome.success else "FAILED"
         _status(f"{verdict} (Dagster run {outcome.run_id}; dbt log {outcome.log_path})")
@@ -185,27 +237,43 @@ def _run(partitions: list[str], verbose: bool) -> None:
         raise PipelineFailed(f"{len(failures)} step(s) failed; see the lines above or `make dev`")
 
 
-def _months_found(path: str) -> list[str]:
-    from ingestion.aws_cur.discovery import discover, open_root
-    from ingestion.aws_cur.reader import ExportReader
+def _path_of(spec: Any) -> str | None:
+    from orchestration.lib.env import aws_cur_path
 
-    fs, root = open_root(path)
-    deliveries, _ = discover(fs, root)
-    months = {d.billing_period.strftime("%Y-%m") for d in deliveries if d.billing_period}
-    loose = [d for d in deliveries if d.billing_period is None]
-    if loose:
-        reader = ExportReader(fs)
-        try:
-            for delivery in loose:
-                for file in delivery.files:
-                    try:
-                        units = reader.validate(file, delivery)
-                    except Exception:  # a bad file is reported by the run itself, not here
-                        continue
-                    months |= {period.strftime("%Y-%m") for period, _ in units}
-        finally:
-            reader.close()
+    return aws_cur_path() if spec.name == "aws-cur" else spec.configured_path()
+
+
+def _configured(sources: list[str] | None) -> list[Any]:
+    """The sources to run: those named, else every source with a configured path."""
+    from ingestion import registry
+
+    if sources:
+        return [registry.get(name) for name in sources]
+    return [spec for spec in registry.SOURCES if _path_of(spec) is not None]
+
+
+def _months_found(specs: list[Any]) -> list[str]:
+    """Billing months present in the sources' paths; reference sources refresh gold's months."""
+    months: set[str] = set()
+    reference_only = True
+    for spec in specs:
+        if spec.period_scoped:
+            reference_only = False
+            months |= set(spec.load().months_found(_path_of(spec)))
+    if reference_only:
+        months |= set(_gold_months()) or {time.strftime("%Y-%m")}
     return sorted(months)
+
+
+def _gold_months() -> list[str]:
+    """Billing months already in gold (empty when gold is not built yet)."""
+    from orchestration.lib.tables import fetch_rows
+
+    try:
+        _, rows = fetch_rows("select distinct x_billing_period from gold.fct_cost")
+    except Exception:  # no gold yet: nothing to refresh
+        return []
+    return [f"{row[0]:%Y-%m}" for row in rows]
 
 
 def _register_analysis_commands() -> None:
@@ -218,6 +286,7 @@ def _register_analysis_commands() -> None:
 
 
 _register_analysis_commands()
+_register_ingest_commands()
 
 if __name__ == "__main__":
     main()

@@ -23,7 +23,17 @@ from .settings import (
     RATE_SCALE,
 )
 
-__all__ = ["DATASET_NAME", "IngestReport", "aws_cur", "parse_billing_period"]
+__all__ = [
+    "DATASET_NAME",
+    "TABLES",
+    "IngestReport",
+    "aws_cur",
+    "dlt_source",
+    "months_found",
+    "parse_billing_period",
+]
+
+TABLES = (LINE_ITEMS_TABLE, LOADS_TABLE)
 
 _DLT_TYPES = {
     "string": {"data_type": "text"},
@@ -136,3 +146,38 @@ def export_loads(plan: ExportPlan) -> DltResource:
         yield from plan.load_records()
 
     return dlt.resource(records(), name=LOADS_TABLE, write_disposition="append", columns=LOAD_HINTS)
+
+
+# the names every source package exposes (see ingestion/registry.py)
+dlt_source = aws_cur
+
+
+def months_found(path: str) -> list[str]:
+    """Billing months (YYYY-MM) of the exports under `path`: from manifests, else from the rows.
+
+    Args:
+        path: folder, file or s3:// prefix.
+
+    Returns:
+        Sorted months; a file that cannot be read is skipped here (the run reports it).
+    """
+    from .discovery import discover, open_root
+    from .reader import ExportReader
+
+    fs, root = open_root(path)
+    deliveries, _ = discover(fs, root)
+    months = {d.billing_period.strftime("%Y-%m") for d in deliveries if d.billing_period}
+    loose = [d for d in deliveries if d.billing_period is None]
+    if loose:
+        reader = ExportReader(fs)
+        try:
+            for delivery in loose:
+                for file in delivery.files:
+                    try:
+                        units = reader.validate(file, delivery)
+                    except Exception:  # a bad file is reported by the run itself, not here
+                        continue
+                    months |= {period.strftime("%Y-%m") for period, _ in units}
+        finally:
+            reader.close()
+    return sorted(months)

@@ -12,6 +12,7 @@ from datetime import date, datetime, timedelta
 import dagster as dg
 
 from ingestion.aws_cur.discovery import file_version, is_cur_manifest, open_root, parse_period
+from orchestration.defs.ingestion.sources import unconfigured_source_keys
 from orchestration.lib.env import aws_cur_path
 from orchestration.lib.partitions import billing_month
 
@@ -31,7 +32,8 @@ DEFAULT_SENSOR_STATUS = (
 # the whole graph, raw -> gold -> ml, for a range of billing months; what `finops run` executes
 finops_pipeline = dg.define_asset_job(
     name="finops_pipeline",
-    selection=dg.AssetSelection.all(),
+    # sources without a configured path are left out, so a deployment runs what it uses
+    selection=dg.AssetSelection.all() - dg.AssetSelection.assets(*unconfigured_source_keys()),
     partitions_def=billing_month,
     executor_def=dg.in_process_executor,
     description="Load the configured exports and build bronze, silver, gold and ml for the "

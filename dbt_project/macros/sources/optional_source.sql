@@ -8,11 +8,19 @@
     Args:
         source_name: the dbt source name (e.g. 'raw_azure_cost').
         table_name: the table in that source.
-        columns: mapping column name -> SQL type, the columns the model reads.
+        columns: mapping column name -> SQL type of the columns the model reads; when omitted,
+            the typed `columns` declared for the table in its sources YAML.
 #}
-{% macro optional_source(source_name, table_name, columns) -%}
+{% macro optional_source(source_name, table_name, columns=none) -%}
     {%- set relation = source(source_name, table_name) -%}
-    {%- if execute and adapter.get_relation(
+    {%- if columns is none and execute -%}
+        {%- set columns = {} -%}
+        {%- set node = graph.sources['source.' ~ project_name ~ '.' ~ source_name ~ '.' ~ table_name] -%}
+        {%- for name, column in node.columns.items() -%}
+            {%- do columns.update({name: dbt.type_float() if column.data_type == 'double' else column.data_type}) -%}
+        {%- endfor -%}
+    {%- endif -%}
+    {%- if not execute or adapter.get_relation(
         database=relation.database, schema=relation.schema, identifier=relation.identifier
     ) is not none -%}
         {{ relation }}
