@@ -58,6 +58,12 @@ SOURCES: tuple[SourceSpec, ...] = (
         "FINOPS_AWS_CUR_PATH",
         "AWS Data Exports (CUR 2.0) and legacy CUR, local or S3",
     ),
+    SourceSpec(
+        "gcp-billing",
+        "ingestion.gcp_billing",
+        "FINOPS_GCP_BILLING_PATH",
+        "Google Cloud Billing export (BigQuery table, or CSV / JSON lines / parquet dumps)",
+    ),
 )
 
 BY_NAME = {spec.name: spec for spec in SOURCES}
