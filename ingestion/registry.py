@@ -59,6 +59,12 @@ SOURCES: tuple[SourceSpec, ...] = (
         "AWS Data Exports (CUR 2.0) and legacy CUR, local or S3",
     ),
     SourceSpec(
+        "azure-cost",
+        "ingestion.azure_cost",
+        "FINOPS_AZURE_COST_PATH",
+        "Azure Cost Management cost details exports (actual + amortized), local or Blob Storage",
+    ),
+    SourceSpec(
         "gcp-billing",
         "ingestion.gcp_billing",
         "FINOPS_GCP_BILLING_PATH",
