@@ -70,6 +70,18 @@ SOURCES: tuple[SourceSpec, ...] = (
         "FINOPS_GCP_BILLING_PATH",
         "Google Cloud Billing export (BigQuery table, or CSV / JSON lines / parquet dumps)",
     ),
+    SourceSpec(
+        "focus",
+        "ingestion.focus_files",
+        "FINOPS_FOCUS_PATH",
+        "FOCUS files (0.5 to 1.4) from any provider: CSV, CSV.gz, parquet",
+    ),
+    SourceSpec(
+        "saas",
+        "ingestion.saas",
+        "FINOPS_SAAS_PATH",
+        "SaaS vendor invoices (CSV, one file per vendor and month)",
+    ),
 )
 
 BY_NAME = {spec.name: spec for spec in SOURCES}
