@@ -59,6 +59,12 @@ SOURCES: tuple[SourceSpec, ...] = (
         "AWS Data Exports (CUR 2.0) and legacy CUR, local or S3",
     ),
     SourceSpec(
+        "kubernetes",
+        "ingestion.kubernetes",
+        "FINOPS_KUBERNETES_PATH",
+        "Kubernetes allocation (OpenCost / Kubecost JSON, CSV or API) and OpenShift usage",
+    ),
+    SourceSpec(
         "azure-cost",
         "ingestion.azure_cost",
         "FINOPS_AZURE_COST_PATH",
