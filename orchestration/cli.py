@@ -279,9 +279,10 @@ def _gold_months() -> list[str]:
 def _register_analysis_commands() -> None:
     """Commands that work on any CSV series, without the warehouse."""
     from orchestration.cli_commitments import COMMANDS as commitment_commands
+    from orchestration.cli_conformance import COMMANDS as conformance_commands
     from orchestration.cli_forecast import COMMANDS as forecast_commands
 
-    for command in [*forecast_commands, *commitment_commands]:
+    for command in [*forecast_commands, *commitment_commands, *conformance_commands]:
         main.add_command(command)
 
 
