@@ -1,4 +1,4 @@
-"""dlt source for the Google Cloud Billing export: BigQuery tables, or CSV / JSON / parquet dumps."""
+"""dlt source for the Google Cloud Billing export: BigQuery tables, or CSV, JSON, parquet dumps."""
 
 from __future__ import annotations
 
