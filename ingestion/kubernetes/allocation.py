@@ -62,8 +62,15 @@ class FileStats:
 class AllocationReader:
     """A private DuckDB session reading allocation files of one run."""
 
-    def __init__(self, con: duckdb.DuckDBPyConnection, cluster_id: str | None, locale: str):
+    def __init__(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        cluster_id: str | None,
+        locale: str,
+        currency: str = "USD",
+    ):
         self.con = con
+        self.currency = currency
         self.default_cluster = cluster_id
         self.locale = locale
         self._text: dict[str, tuple[str, dict[str, str]]] = {}
@@ -148,7 +155,7 @@ class AllocationReader:
                 )
         exprs: dict[str, str] = {}
         for column, kind in ALLOCATION_COLUMNS:
-            if column in ("usage_date",):
+            if column in ("usage_date", "merged_labels", "currency"):
                 continue
             header = mapped.get(column)
             if header is None:
@@ -216,6 +223,13 @@ class AllocationReader:
                 sql = end
             elif column == "usage_date":
                 sql = f"cast({start} as date)"
+            elif column == "merged_labels":
+                sql = (
+                    "cast(json_merge_patch(coalesce(namespace_labels, '{}'), "
+                    "coalesce(labels, '{}')) as varchar)"
+                )
+            elif column == "currency":
+                sql = literal(self.currency)
             elif kind in ("money", "quantity"):
                 sql = f"try_cast({quote(column)} as {SQL_TYPES[kind]})"
             else:

@@ -113,7 +113,7 @@ class LoadPlan:
         self.con.execute(
             "create table chosen_keys (file varchar, key_time timestamp, cluster_id varchar)"
         )
-        self.alloc = AllocationReader(self.con, self.cluster_id, self.locale)
+        self.alloc = AllocationReader(self.con, self.cluster_id, self.locale, self.currency)
         self.koku = OpenShiftReader(self.con)
         self.report.root = self.path
         inputs = self._fetch() if http.is_url(self.path) else self._discover()

@@ -101,6 +101,10 @@ ALLOCATION_COLUMNS: list[tuple[str, str]] = [
     ("usage_date", "date"),
     *MEASURE_COLUMNS,
     ("pvs", "json"),
+    # namespace labels overlaid with the allocation's own labels (its own win): one object to
+    # look a team label up in
+    ("merged_labels", "json"),
+    ("currency", "string"),  # the source's configured currency; the API does not state it
 ]
 
 # lineage columns on every raw row
