@@ -251,6 +251,16 @@ class FileReader:
             if delivery.billing_period
             else row_period
         )
+        # ARM resource type from the id: namespace + every type segment, lower-cased
+        # (/providers/Microsoft.Compute/virtualMachines/vm1 -> microsoft.compute/virtualmachines)
+        provider_path = f"regexp_extract(lower({exprs['resource_id']}), '/providers/(.*)$', 1)"
+        arm = f"string_split({provider_path}, '/')"
+        exprs["x_resource_type"] = (
+            f"nullif(array_to_string(list_filter({arm}, lambda x, i: i = 1 or i % 2 = 0), '/'), '')"
+        )
+        exprs["x_resource_name"] = (
+            f"nullif(regexp_extract({exprs['resource_id']}, '/providers/.+/([^/]+)$', 1), '')"
+        )
         exprs["x_scope"] = (
             literal(delivery.scope_id)
             if delivery.scope_id
@@ -399,6 +409,8 @@ class FileReader:
         lineage = {
             "billing_period": exprs["billing_period"],
             "x_scope_id": exprs["x_scope"],
+            "x_resource_type": exprs["x_resource_type"],
+            "x_resource_name": exprs["x_resource_name"],
             "x_cost_view": literal(view),
             "x_export_id": literal(delivery.export_id),
             "x_export_name": literal(delivery.export_name),

@@ -113,6 +113,8 @@ KINDS = {name: kind for name, kind, _ in COLUMNS}
 LINEAGE_COLUMNS: tuple[tuple[str, str], ...] = (
     ("billing_period", "date"),
     ("x_scope_id", "string"),
+    ("x_resource_type", "string"),  # ARM type from ResourceId (v2 exports have no type column)
+    ("x_resource_name", "string"),  # last ResourceId segment
     ("x_cost_view", "string"),
     ("x_export_id", "string"),
     ("x_export_name", "string"),

@@ -5,6 +5,7 @@
 -#}
 {%- set provider_models = [
     ref('int_aws__costs_focus'),
+    ref('int_azure__costs_focus'),
     ref('int_gcp__costs_focus'),
     ref('int_kubernetes__costs_focus'),
 ] -%}
