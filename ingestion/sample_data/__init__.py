@@ -16,6 +16,7 @@ from typing import Any
 
 # provider modules register on import; a new provider adds one line here
 from . import aws_cur  # noqa: F401
+from . import gcp as _gcp  # noqa: F401
 from . import kubernetes as _kubernetes  # noqa: F401
 from . import saas as _saas  # noqa: F401
 from .registry import GENERATORS, GenerationRequest, ProviderGenerator, register
