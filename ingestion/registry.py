@@ -88,6 +88,19 @@ SOURCES: tuple[SourceSpec, ...] = (
         "FINOPS_SAAS_PATH",
         "SaaS vendor invoices (CSV, one file per vendor and month)",
     ),
+    SourceSpec(
+        "accounts",
+        "ingestion.accounts",
+        "FINOPS_ACCOUNTS_PATH",
+        "Account hierarchy (AWS Organizations, Azure management groups, GCP projects, CSV)",
+        period_scoped=False,
+    ),
+    SourceSpec(
+        "business-metrics",
+        "ingestion.business_metrics",
+        "FINOPS_BUSINESS_METRICS_PATH",
+        "Daily business metrics per product (CSV long/wide, JSON files or JSON API)",
+    ),
 )
 
 BY_NAME = {spec.name: spec for spec in SOURCES}
