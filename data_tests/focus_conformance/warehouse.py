@@ -26,7 +26,13 @@ def warehouse_fetch() -> Iterator[tuple[Fetch, str, bool]]:
         path = duckdb_path()
         if not path.exists():
             raise FileNotFoundError(f"{path}: no DuckDB warehouse (run the pipeline first)")
-        with duckdb.connect(str(path), read_only=True) as con:
+        try:
+            con = duckdb.connect(str(path), read_only=True)
+        except duckdb.ConnectionException:
+            # this process already holds the file open read-write (dbt-duckdb or dlt in the
+            # same process, e.g. Dagster's in-process executor): share that configuration
+            con = duckdb.connect(str(path))
+        with con:
 
             def fetch_duckdb(sql: str) -> list[tuple[Any, ...]]:
                 return con.execute(sql).fetchall()
