@@ -104,7 +104,7 @@ class ExportPlan:
         self._reader = FileReader(
             o.number_locale, o.date_order, o.encoding, o.header_aliases, o.memory_limit, o.threads
         )
-        seen: dict[str, str] = {}
+        seen: dict[tuple[str, str], str] = {}  # (cost view, md5) -> file already accepted
         chosen: dict[UnitKey, tuple[Accepted, UnitStats]] = {}
         for delivery in deliveries:
             if self.periods is not None and delivery.billing_period not in (None, *self.periods):
@@ -114,7 +114,7 @@ class ExportPlan:
             except DeliveryError as error:
                 self._quarantine(delivery, str(error))
                 continue
-            seen.update({md5: rel for rel, md5 in accepted.checksums.items()})
+            seen.update({(accepted.view, md5): r for r, md5 in accepted.checksums.items()})
             rows = sum(u.row_count for u in accepted.units.values())
             self.progress(f"validated {delivery.label}: {rows:,} rows ({accepted.view} cost)")
             for (period, scope), unit in accepted.units.items():
@@ -131,15 +131,15 @@ class ExportPlan:
                     chosen[key] = (accepted, unit)
         return self._group(chosen)
 
-    def _validate(self, delivery: Delivery, seen: dict[str, str]) -> Accepted:
+    def _validate(self, delivery: Delivery, seen: dict[tuple[str, str], str]) -> Accepted:
         if delivery.problem:
             raise DeliveryError(delivery.problem)
         assert self._reader is not None
-        checksums = {}
+        checksums: dict[str, str] = {}
         for file in delivery.files:
             md5 = _md5(file)
-            if md5 in seen or md5 in checksums.values():
-                first = seen.get(md5) or next(r for r, m in checksums.items() if m == md5)
+            if md5 in checksums.values():
+                first = next(r for r, m in checksums.items() if m == md5)
                 raise DeliveryError(
                     f"{file.relative_path}: duplicate file, same content (md5 {md5}) as {first}"
                 )
@@ -165,6 +165,14 @@ class ExportPlan:
                 "replaces a billing period"
             )
         accepted.view = delivery.cost_view or self._infer_view(delivery, accepted)
+        # the same bytes in the other view are expected (usage without commitments is
+        # identical in actual and amortized data); within one view they are a copy
+        for rel, md5 in checksums.items():
+            if (accepted.view, md5) in seen:
+                raise DeliveryError(
+                    f"{rel}: duplicate file, same content (md5 {md5}) as "
+                    f"{seen[(accepted.view, md5)]} ({accepted.view} cost)"
+                )
         return accepted
 
     def _infer_view(self, delivery: Delivery, accepted: Accepted) -> str:

@@ -195,7 +195,7 @@ class FileReader:
 
     def _read_error(self, file: StoredFile, error: Exception) -> str:
         text = str(error).strip().splitlines()[0][:300] if str(error).strip() else repr(error)
-        if "unicode" in text.lower() or "utf" in text.lower():
+        if "unicode" in str(error).lower() or _first_bad_utf8_line(file.local_path):
             line = _first_bad_utf8_line(file.local_path)
             where = f"line {line}" if line else "somewhere"
             return (

@@ -86,7 +86,6 @@ def azurite(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             str(port),
             "--location",
             str(workdir),
-            "--inMemoryPersistence",
             "--skipApiVersionCheck",
             "--silent",
         ],
