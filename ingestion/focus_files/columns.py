@@ -212,8 +212,8 @@ def detect_version(headers: list[str], declared: str | None = None) -> Version:
             highest = version
     if _index(lowest) > _index(highest):  # mixed signature: trust the newest evidence
         highest = lowest
-    if not present & (_AT_MOST["0.5"] | _AT_MOST["1.0-preview"]) and lowest == "0.5":
-        # current names without any 1.0 column: 1.0-preview or later
+    if not present & _AT_MOST["0.5"] and lowest == "0.5":
+        # no 0.5 name (ChargeType, Provider, ...): 1.0-preview, which renamed them, or later
         lowest = "1.0-preview"
     if declared is not None:
         if _index(lowest) <= _index(declared) <= _index(highest):
