@@ -7,6 +7,8 @@
     ref('int_aws__costs_focus'),
     ref('int_azure__costs_focus'),
     ref('int_gcp__costs_focus'),
+    ref('int_focus__costs_focus'),
+    ref('int_saas__costs_focus'),
     ref('int_kubernetes__costs_focus'),
 ] -%}
 
