@@ -41,3 +41,13 @@ def date_trunc(datepart: str, date: str) -> str:
 def safe_cast(field: str, type: str) -> str:
     """dbt.safe_cast(field, type)."""
     return f"cast({field} as {type})"
+
+
+def type_float() -> str:
+    """dbt.type_float()."""
+    return "double"
+
+
+def current_timestamp() -> str:
+    """dbt.current_timestamp()."""
+    return "current_timestamp"

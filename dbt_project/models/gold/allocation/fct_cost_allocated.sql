@@ -1,0 +1,354 @@
+{#-
+    Cost by owner: fct_cost's directly allocated lines, plus every shared pool split across its
+    targets per billing period and currency. Splits use largest-remainder rounding at the cent:
+    each target gets its share rounded down to the cent, the cents left go one by one to the
+    largest remainders, and any sub-cent rest to the largest share, so the parts sum exactly to
+    the pool. A pool with no target (no team had direct cost) stays unallocated.
+-#}
+{%- set dims = [
+    'x_billing_period', 'billing_currency', 'x_provider', 'billing_account_id',
+    'sub_account_id', 'service_category', 'service_name', 'charge_category', 'x_charge_kind',
+] -%}
+
+with
+
+costs as (
+    select * from {{ ref('fct_cost') }}
+),
+
+hierarchy as (
+    {{ as_was('org_hierarchy') }}
+),
+
+pools as (
+    select
+        billing_period,
+        pool_id,
+        method
+    from ({{ as_was('shared_cost_pools') }}) as seeded
+    union all
+    -- charge kinds whose policy is 'proportional' form a pool of their own
+    select
+        billing_period,
+        'policy:' || charge_kind as pool_id,
+        'proportional' as method
+    from ({{ as_was('charge_policy') }}) as policies
+    where policy = 'proportional'
+),
+
+targets as (
+    {{ as_was('shared_cost_targets') }}
+),
+
+direct as (
+    select
+        {{ dims | join(', ') }},
+        x_team,
+        x_cost_center,
+        x_department,
+        x_business_unit,
+        x_legal_entity,
+        x_product,
+        x_environment,
+        x_allocation_method,
+        x_allocation_rule_id,
+        cast(charge_period_start as date) as charge_date,
+        sum(billed_cost) as billed_cost,
+        sum(effective_cost) as effective_cost,
+        count(*) as line_count
+    from costs
+    where x_allocation_method != 'shared_pool'
+    group by
+        {{ dims | join(', ') }},
+        x_team,
+        x_cost_center,
+        x_department,
+        x_business_unit,
+        x_legal_entity,
+        x_product,
+        x_environment,
+        x_allocation_method,
+        x_allocation_rule_id,
+        cast(charge_period_start as date)
+),
+
+pool_amounts as (
+    select
+        {{ dims | join(', ') }},
+        x_allocation_rule_id as pool_id,
+        sum(billed_cost) as billed_cost,
+        sum(effective_cost) as effective_cost,
+        count(*) as line_count
+    from costs
+    where x_allocation_method = 'shared_pool'
+    group by {{ dims | join(', ') }}, x_allocation_rule_id
+),
+
+-- each team's direct billed cost per period and currency: the proportional weights
+team_direct as (
+    select
+        x_billing_period,
+        billing_currency,
+        x_team as team,
+        sum(billed_cost) as direct_cost
+    from costs
+    where x_allocation_method != 'shared_pool' and x_team is not null
+    group by x_billing_period, billing_currency, x_team
+),
+
+pool_periods as (
+    select distinct
+        pool_amounts.x_billing_period,
+        pool_amounts.billing_currency,
+        pool_amounts.pool_id,
+        pools.method
+    from pool_amounts
+    inner join pools
+        on
+            pool_amounts.x_billing_period = pools.billing_period
+            and pool_amounts.pool_id = pools.pool_id
+),
+
+listed_targets as (
+    select
+        pool_periods.x_billing_period,
+        pool_periods.billing_currency,
+        pool_periods.pool_id,
+        lower(targets.team) as team,
+        case
+            when pool_periods.method = 'fixed' then targets.percent
+            when pool_periods.method = 'even' then 1
+            else team_direct.direct_cost
+        end as weight
+    from pool_periods
+    inner join targets
+        on
+            pool_periods.x_billing_period = targets.billing_period
+            and pool_periods.pool_id = targets.pool_id
+    left join team_direct
+        on
+            pool_periods.x_billing_period = team_direct.x_billing_period
+            and pool_periods.billing_currency = team_direct.billing_currency
+            and lower(targets.team) = team_direct.team
+),
+
+-- pools without listed targets go to every team with positive direct cost
+implicit_targets as (
+    select
+        pool_periods.x_billing_period,
+        pool_periods.billing_currency,
+        pool_periods.pool_id,
+        team_direct.team,
+        case when pool_periods.method = 'even' then 1 else team_direct.direct_cost end as weight
+    from pool_periods
+    inner join team_direct
+        on
+            pool_periods.x_billing_period = team_direct.x_billing_period
+            and pool_periods.billing_currency = team_direct.billing_currency
+    where
+        team_direct.direct_cost > 0
+        and not exists (
+            select 1 from targets
+            where
+                targets.billing_period = pool_periods.x_billing_period
+                and targets.pool_id = pool_periods.pool_id
+        )
+),
+
+weights as (
+    select * from listed_targets
+    where weight > 0
+    union all
+    select * from implicit_targets
+),
+
+shares as (
+    select
+        weights.*,
+        cast(weights.weight as {{ dbt.type_float() }})
+        / sum(cast(weights.weight as {{ dbt.type_float() }})) over (
+            partition by weights.x_billing_period, weights.billing_currency, weights.pool_id
+        ) as share
+    from weights
+),
+
+{%- set measures = ['billed_cost', 'effective_cost'] %}
+
+exact as (
+    select
+        {%- for dim in dims %}
+            pool_amounts.{{ dim }},
+        {%- endfor %}
+        pool_amounts.pool_id,
+        pool_amounts.line_count,
+        shares.team,
+        shares.share,
+        {%- for measure in measures %}
+            pool_amounts.{{ measure }} as {{ measure }}_pool,
+            -- whole cents of the exact share, rounded toward zero
+            cast(
+                trunc(cast(pool_amounts.{{ measure }} as {{ dbt.type_float() }}) * shares.share * 100)
+                as {{ type_money() }}
+            ) * 0.01 as {{ measure }}_floor,
+            abs(
+                cast(pool_amounts.{{ measure }} as {{ dbt.type_float() }}) * shares.share * 100
+                - trunc(cast(pool_amounts.{{ measure }} as {{ dbt.type_float() }}) * shares.share * 100)
+            ) as {{ measure }}_remainder{% if not loop.last %},{% endif %}
+        {%- endfor %}
+    from pool_amounts
+    inner join shares
+        on
+            pool_amounts.x_billing_period = shares.x_billing_period
+            and pool_amounts.billing_currency = shares.billing_currency
+            and pool_amounts.pool_id = shares.pool_id
+),
+
+ranked as (
+    select
+        *,
+        {%- for measure in measures %}
+            {{ measure }}_pool - sum({{ measure }}_floor) over (
+                partition by {{ dims | join(', ') }}, pool_id
+            ) as {{ measure }}_left,
+            row_number() over (
+                partition by {{ dims | join(', ') }}, pool_id
+                order by {{ measure }}_remainder desc, team asc
+            ) as {{ measure }}_rank{% if not loop.last %},{% endif %}
+        {%- endfor %}
+    from exact
+),
+
+split as (
+    select
+        {%- for dim in dims %}
+            {{ dim }},
+        {%- endfor %}
+        pool_id,
+        team,
+        {%- for measure in measures %}
+            {{ measure }}_floor
+            -- one cent each, in remainder order, while whole cents are left
+            + case
+                when {{ measure }}_rank <= trunc(abs({{ measure }}_left) * 100)
+                    then sign({{ measure }}_left) * 0.01
+                else 0
+            end
+            -- and the sub-cent rest to the first in line, so parts sum exactly to the pool
+            + case
+                when {{ measure }}_rank = 1
+                    then
+                        {{ measure }}_left
+                        - sign({{ measure }}_left) * trunc(abs({{ measure }}_left) * 100) * 0.01
+                else 0
+            end as {{ measure }},
+        {%- endfor %}
+        line_count
+    from ranked
+),
+
+unassigned_pools as (
+    select pool_amounts.*
+    from pool_amounts
+    where not exists (
+        select 1 from shares
+        where
+            shares.x_billing_period = pool_amounts.x_billing_period
+            and shares.billing_currency = pool_amounts.billing_currency
+            and shares.pool_id = pool_amounts.pool_id
+    )
+),
+
+unioned as (
+    select
+        {{ dims | join(', ') }},
+        x_team,
+        x_cost_center,
+        x_department,
+        x_business_unit,
+        x_legal_entity,
+        x_product,
+        x_environment,
+        x_allocation_method,
+        x_allocation_rule_id,
+        charge_date,
+        billed_cost,
+        effective_cost,
+        line_count
+    from direct
+    union all
+    select
+        {%- for dim in dims %}
+            split.{{ dim }},
+        {%- endfor %}
+        split.team as x_team,
+        lower(hierarchy.cost_center) as x_cost_center,
+        lower(hierarchy.department) as x_department,
+        lower(hierarchy.business_unit) as x_business_unit,
+        hierarchy.legal_entity as x_legal_entity,
+        cast(null as {{ type_varchar() }}) as x_product,
+        cast(null as {{ type_varchar() }}) as x_environment,
+        'shared_pool' as x_allocation_method,
+        split.pool_id as x_allocation_rule_id,
+        cast(null as date) as charge_date,
+        split.billed_cost,
+        split.effective_cost,
+        -- a pool's lines are counted once, on its first target
+        case when split.is_first_target then split.line_count else 0 end as line_count
+    from (
+        select
+            *,
+            row_number() over (
+                partition by {{ dims | join(', ') }}, pool_id order by team
+            ) = 1 as is_first_target
+        from split
+    ) as split
+    left join hierarchy
+        on
+            split.x_billing_period = hierarchy.billing_period
+            and split.team = lower(hierarchy.team)
+            and split.x_billing_period >= hierarchy.valid_from
+            and (hierarchy.valid_to is null or split.x_billing_period <= hierarchy.valid_to)
+    union all
+    select
+        {{ dims | join(', ') }},
+        cast(null as {{ type_varchar() }}) as x_team,
+        cast(null as {{ type_varchar() }}) as x_cost_center,
+        cast(null as {{ type_varchar() }}) as x_department,
+        cast(null as {{ type_varchar() }}) as x_business_unit,
+        cast(null as {{ type_varchar() }}) as x_legal_entity,
+        cast(null as {{ type_varchar() }}) as x_product,
+        cast(null as {{ type_varchar() }}) as x_environment,
+        'shared_pool_unassigned' as x_allocation_method,
+        pool_id as x_allocation_rule_id,
+        cast(null as date) as charge_date,
+        billed_cost,
+        effective_cost,
+        line_count
+    from unassigned_pools
+),
+
+final as (
+    select
+        {{ surrogate_key(dims + [
+            'x_team', 'x_product', 'x_environment', 'x_allocation_method',
+            'x_allocation_rule_id', 'charge_date',
+        ]) }} as cost_allocated_id,
+        {{ dims | join(', ') }},
+        x_team,
+        x_cost_center,
+        x_department,
+        x_business_unit,
+        x_legal_entity,
+        x_product,
+        x_environment,
+        x_allocation_method,
+        x_allocation_rule_id,
+        charge_date,
+        x_team is not null as x_is_allocated,
+        cast(billed_cost as {{ type_money() }}) as billed_cost,
+        cast(effective_cost as {{ type_money() }}) as effective_cost,
+        cast(line_count as {{ dbt.type_bigint() }}) as line_count
+    from unioned
+)
+
+select * from final

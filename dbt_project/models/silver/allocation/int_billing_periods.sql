@@ -1,0 +1,39 @@
+{#-
+    One row per billing period with cost data: whether it is closed (its latest close record is
+    a close, not a reopen) and by which close. Closed periods are allocated with the rules saved
+    at close (macros/allocation/as_was.sql).
+-#}
+
+with
+
+periods as (
+    select distinct x_billing_period as billing_period
+    from {{ ref('int_costs_unioned') }}
+),
+
+close_records as (
+    select
+        billing_period,
+        close_id,
+        action,
+        row_number() over (
+            partition by billing_period order by sequence desc
+        ) as recency
+    from {{ optional_source('finance', 'period_closes') }}
+),
+
+latest as (
+    select * from close_records
+    where recency = 1
+),
+
+final as (
+    select
+        periods.billing_period,
+        coalesce(latest.action = 'close', false) as is_closed,
+        case when latest.action = 'close' then latest.close_id end as close_id
+    from periods
+    left join latest on periods.billing_period = latest.billing_period
+)
+
+select * from final
