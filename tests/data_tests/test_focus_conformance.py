@@ -386,3 +386,14 @@ def test_readme_lists_every_rule_not_checked() -> None:
 
     readme = Path(__file__).resolve().parents[2] / "data_tests/focus_conformance/README.md"
     assert inventory(load_rules()) in readme.read_text()
+
+
+def test_asset_check(warehouse: str) -> None:
+    """The Dagster check warns (never blocks) with the mandatory failures of the CLI report."""
+    from orchestration.defs.quality.conformance import focus_requirements_model
+
+    result = focus_requirements_model()
+    expected = run(warehouse).mandatory_failures()
+    assert expected and result.passed is False
+    assert result.severity.value == "WARN"
+    assert result.metadata["mandatory_failures"].value == len(expected)
