@@ -120,8 +120,6 @@ def dbt_build(tmp: Path, *select: str) -> None:
 def create_empty_aws_raw() -> None:
     """The AWS bronze model reads its raw table with source(): create it empty."""
     from ingestion.aws_cur.settings import LINE_ITEM_COLUMNS, LINEAGE_COLUMNS
-    from tests.warehouse_utils import query
-
     types = {
         "string": "varchar", "map": "varchar", "money": "decimal(38,10)",
         "rate": "decimal(38,16)", "quantity": "double precision",
@@ -129,8 +127,28 @@ def create_empty_aws_raw() -> None:
     }  # fmt: skip
     columns = [*LINE_ITEM_COLUMNS, *LINEAGE_COLUMNS, ("_dlt_load_id", "string")]
     ddl = ", ".join(f"{name} {types[kind]}" for name, kind in columns)
-    query("create schema if not exists raw_aws_cur")
-    query(f"create table if not exists raw_aws_cur.line_items ({ddl})")
+    execute(
+        "create schema if not exists raw_aws_cur",
+        f"create table if not exists raw_aws_cur.line_items ({ddl})",
+    )
+
+
+def execute(*statements: str) -> None:
+    """Run statements that return nothing on the current warehouse."""
+    from ingestion.warehouse import duckdb_path, postgres_settings, warehouse_kind
+
+    if warehouse_kind() == "duckdb":
+        import duckdb
+
+        with duckdb.connect(str(duckdb_path())) as con:
+            for statement in statements:
+                con.execute(statement)
+        return
+    import psycopg
+
+    with psycopg.connect(**postgres_settings(), autocommit=True) as con:
+        for statement in statements:
+            con.execute(statement)
 
 
 def gz_bytes(text: str) -> bytes:
