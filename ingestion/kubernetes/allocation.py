@@ -126,7 +126,14 @@ class AllocationReader:
             f"to_json(entry_key) || ']' as x_json_path from (select step_index, e.key as "
             f"entry_key, e.value as v, row_number() over () as x_source_row from {entries}))"
         )
-        headers = {name: name for name in exprs}
+        # raw column -> the JSON field it comes from, as error messages name it
+        headers = {name: name for name in exprs} | {
+            "allocation_name": "name",
+            "window_start": "window.start",
+            "window_end": "window.end",
+        }
+        headers |= {column: f"properties.{prop}" for column, prop, _ in PROPERTY_COLUMNS}
+        headers |= {column: camel(column) for column, _ in MEASURE_COLUMNS}
         return relation, headers
 
     def _csv_text(self, file: InputFile) -> tuple[str, dict[str, str]]:
@@ -319,10 +326,6 @@ class AllocationReader:
         path, value = found[0] if found else (None, None)
         field_name = headers.get(column, column)
         if file.kind == "opencost_json":
-            if column == "cluster_id":
-                field_name = "properties.cluster"
-            elif column in ("window_start", "window_end"):
-                field_name = f"window.{column.split('_')[1]}"
             where = f"{file.name}: {path}.{field_name}"
         else:
             where = f"{file.name}: row {row}, column {field_name!r}"

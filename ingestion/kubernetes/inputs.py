@@ -82,8 +82,8 @@ def discover(root: Path, scratch: Path) -> tuple[list[InputFile], list[str], lis
             found, problem = _payload(path, path.parent, _rel(path, base))
             if problem:
                 problems.append((_rel(path, base), problem))
-            for item in found:
-                claimed.add(Path(item.uri))
+            # the payload's reports are never read as allocation CSVs, even when refused
+            claimed |= _listed(path)
             inputs += found
         elif path.name.endswith(".tar.gz") and tarfile.is_tarfile(path):
             claimed.add(path)
@@ -152,6 +152,14 @@ def _payload(manifest: Path, folder: Path, label: str) -> tuple[list[InputFile],
         # a payload is one delivery: loading part of it would replace a month with part of it
         return [], f"{label}: manifest lists missing file(s) {', '.join(missing)}"
     return found, None
+
+
+def _listed(manifest: Path) -> set[Path]:
+    try:
+        listed = json.loads(manifest.read_text(encoding="utf-8")).get("files") or []
+    except (UnicodeDecodeError, json.JSONDecodeError, AttributeError):
+        return set()
+    return {manifest.parent / Path(str(name)).name for name in listed}
 
 
 def _rel(path: Path, base: Path) -> str:
