@@ -17,6 +17,7 @@ from typing import Any
 # provider modules register on import; a new provider adds one line here
 from . import accounts as _accounts  # noqa: F401
 from . import aws_cur  # noqa: F401
+from . import azure as _azure  # noqa: F401
 from . import business_metrics as _business_metrics  # noqa: F401
 from . import gcp as _gcp  # noqa: F401
 from . import kubernetes as _kubernetes  # noqa: F401
