@@ -8,7 +8,7 @@
 with
 
 forecasts as (
-    select * from {{ optional_source('ml', 'cost_forecasts') }}
+    select * from {{ optional_source('ml', 'cost_forecasts') }} as ml_forecasts
 ),
 
 final as (
