@@ -12,11 +12,22 @@
 #}
 {% macro as_was(seed_name) -%}
     {%- set seed = ref(seed_name) -%}
-    {%- set columns = adapter.get_columns_in_relation(seed) if execute else [] -%}
+    {#- the seed's columns and types as declared (column_types in seeds/allocation YAML); unit
+        tests have no graph, and there the current seed is all there is -#}
+    {%- set columns = [] -%}
+    {%- set nodes = graph.get('nodes', {}) if execute else {} -%}
+    {%- set node = nodes.get('seed.' ~ project_name ~ '.' ~ seed_name) -%}
+    {%- if node -%}
+        {%- for name, data_type in node.config.column_types.items() -%}
+            {%- do columns.append({'name': name, 'data_type': data_type}) -%}
+        {%- endfor -%}
+    {%- endif %}
     select
         periods.billing_period,
         {%- for column in columns %}
             current_rows.{{ column.name }}{% if not loop.last %},{% endif %}
+        {%- else %}
+            current_rows.*
         {%- endfor %}
     from {{ ref('int_billing_periods') }} as periods
     cross join {{ seed }} as current_rows
