@@ -8,7 +8,7 @@
 with
 
 forecasts as (
-    select * from {{ optional_source('ml', 'cost_forecasts') }} as ml_forecasts
+    select ml_forecasts.* from {{ optional_source('ml', 'cost_forecasts') }} as ml_forecasts
 ),
 
 final as (
