@@ -110,6 +110,7 @@ class FocusPlan:
             try:
                 info = self.reader.validate(file, delivery.period)
             except LoadError as error:
+                self.reader.release(file)
                 self._refuse(file, str(error))
                 for other, _ in found:  # the rest of a partition must not replace it alone
                     self._refuse(other, f"{other.relative_path}: not loaded: {error}")

@@ -107,6 +107,8 @@ class FocusReader:
             self.con.register_filesystem(fs)
         self._tmp = tempfile.TemporaryDirectory(prefix="finops-focus-")
         self.info: dict[str, FileInfo] = {}
+        self._staged: dict[str, str] = {}
+        self._counter = 0
 
     def close(self) -> None:
         """Release the DuckDB session."""
@@ -120,14 +122,32 @@ class FocusReader:
         return f"{protocol}://{file.uri}"
 
     def relation(self, file: FocusFile) -> str:
-        """SQL relation of a file with a 0-based `file_row_number`."""
+        """A staged copy of a file with a 0-based `file_row_number`.
+
+        The file is parsed once into a DuckDB table (spilling to disk past memory_limit):
+        validation, notes and extraction query it several times.
+        """
+        if file.uri in self._staged:
+            return self._staged[file.uri]
         location = literal(self._location(file))
         if file.is_parquet:
-            return f"read_parquet({location}, file_row_number = true)"
-        return (
-            f"(select *, row_number() over () - 1 as file_row_number "
-            f"from read_csv({location}, {_CSV}))"
-        )
+            source = f"select * from read_parquet({location}, file_row_number = true)"
+        else:
+            source = (
+                f"select *, row_number() over () - 1 as file_row_number "
+                f"from read_csv({location}, {_CSV})"
+            )
+        self._counter += 1
+        name = f"staged_{self._counter}"
+        self.con.execute(f"create temp table {name} as {source}")
+        self._staged[file.uri] = name
+        return name
+
+    def release(self, file: FocusFile) -> None:
+        """Drop a file's staged copy once its rows are extracted."""
+        name = self._staged.pop(file.uri, None)
+        if name is not None:
+            self.con.execute(f"drop table if exists {name}")
 
     def _fail(self, file: FocusFile, error: Exception) -> LoadError:
         message = str(error).strip().splitlines()[0][:300]
@@ -138,7 +158,7 @@ class FocusReader:
         if file.size == 0:
             raise LoadError(f"{file.relative_path}: file is empty (0 bytes)")
         try:
-            described = self.con.execute(f"describe select * from {self.relation(file)}").fetchall()
+            described = self.con.execute(f"describe {self.relation(file)}").fetchall()
         except (duckdb.Error, UnicodeDecodeError) as error:
             raise self._fail(file, error) from error
         return [name for name, *_ in described if name != "file_row_number"]
@@ -390,6 +410,7 @@ class FocusReader:
         ]
         sql = f"select {', '.join(items)} from {self.relation(file)}"
         yield from self.con.sql(sql).to_arrow_reader(BATCH_ROWS)
+        self.release(file)
 
 
 _NATIVE = {"aws", "amazon web services", "microsoft", "azure", "google", "google cloud"}
