@@ -104,27 +104,42 @@ class AllocationReader:
         )
         known = ["name", "properties", "window", "pvs"] + [camel(c) for c, _ in MEASURE_COLUMNS]
         patch = literal(json.dumps(dict.fromkeys(known)))
+        # one parse per allocation: json_transform into a struct of text (and JSON) fields,
+        # rather than one JSON parse per extracted field
+        shape = {
+            "name": "VARCHAR",
+            "start": "VARCHAR",
+            "end": "VARCHAR",
+            "window": {"start": "VARCHAR", "end": "VARCHAR"},
+            "pvs": "JSON",
+            "properties": {
+                prop: ("JSON" if kind == "json" else "VARCHAR")
+                for _, prop, kind in PROPERTY_COLUMNS
+            },
+            **{camel(column): "VARCHAR" for column, _ in MEASURE_COLUMNS},
+        }
         exprs = {
-            "allocation_name": "coalesce(v ->> '$.name', entry_key)",
-            "window_start": "coalesce(v ->> '$.window.start', v ->> '$.start')",
-            "window_end": "coalesce(v ->> '$.window.end', v ->> '$.end')",
-            "pvs": "cast(nullif(v -> '$.pvs', 'null') as varchar)",
+            "allocation_name": "coalesce(j.name, entry_key)",
+            "window_start": "coalesce(j.window.start, j.start)",
+            "window_end": "coalesce(j.window.end, j.end)",
+            "pvs": "cast(nullif(cast(j.pvs as varchar), 'null') as varchar)",
             "x_extra": f"cast(json_merge_patch(v, {patch}) as varchar)",
         }
         for column, prop, kind in PROPERTY_COLUMNS:
-            path = literal(f'$.properties."{prop}"')
+            field = f"j.properties.{quote(prop)}"
             exprs[column] = (
-                f"cast(nullif(v -> {path}, 'null') as varchar)"
+                f"cast(nullif(cast({field} as varchar), 'null') as varchar)"
                 if kind == "json"
-                else f"nullif(v ->> {path}, '')"
+                else f"nullif({field}, '')"
             )
         for column, _ in MEASURE_COLUMNS:
-            exprs[column] = f"v ->> {literal('$.' + camel(column))}"
+            exprs[column] = f"j.{quote(camel(column))}"
         items = ", ".join(f"{sql} as {quote(name)}" for name, sql in exprs.items())
         relation = (
             f"(select {items}, x_source_row, 'data[' || (step_index - 1) || '][' || "
             f"to_json(entry_key) || ']' as x_json_path from (select step_index, e.key as "
-            f"entry_key, e.value as v, row_number() over () as x_source_row from {entries}))"
+            f"entry_key, e.value as v, json_transform(e.value, {literal(json.dumps(shape))}) "
+            f"as j, row_number() over () as x_source_row from {entries}))"
         )
         # raw column -> the JSON field it comes from, as error messages name it
         headers = {name: name for name in exprs} | {
