@@ -85,7 +85,7 @@
 with
 
 source as (
-    select * from {{ optional_source('raw_focus_files', 'costs', raw_columns) }} as raw_costs
+    select raw_costs.* from {{ optional_source('raw_focus_files', 'costs', raw_columns) }} as raw_costs
 ),
 
 renamed as (

@@ -17,7 +17,7 @@
 with
 
 source as (
-    select * from {{ optional_source('raw_focus_files', 'loads', raw_columns) }} as raw_loads
+    select raw_loads.* from {{ optional_source('raw_focus_files', 'loads', raw_columns) }} as raw_loads
 ),
 
 renamed as (

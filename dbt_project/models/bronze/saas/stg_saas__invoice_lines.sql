@@ -22,7 +22,7 @@
 with
 
 source as (
-    select * from {{ optional_source('raw_saas', 'invoice_lines', raw_columns) }} as raw_lines
+    select raw_lines.* from {{ optional_source('raw_saas', 'invoice_lines', raw_columns) }} as raw_lines
 ),
 
 renamed as (
