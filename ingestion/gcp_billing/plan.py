@@ -59,7 +59,7 @@ class ExportPlan:
         self.memory_limit, self.threads = memory_limit, threads
         self.bigquery_options = bigquery_options or {}
         self._units: dict[tuple[date, str], UnitStats] | None = None
-        self._quarantined: list[tuple[InputFile | None, str, str]] = []
+        self._quarantined: list[tuple[InputFile | None, str, str, date | None]] = []
         self._reader: ExportReader | None = None
         self._tmp: tempfile.TemporaryDirectory | None = None
 
@@ -79,7 +79,8 @@ class ExportPlan:
                 try:
                     dump = export.fetch(month, Path(self._tmp.name))
                 except ExportError as error:
-                    self._refuse(None, f"{self.path}?invoice.month={month:%Y%m}", str(error))
+                    label = f"{self.path}?invoice.month={month:%Y%m}"
+                    self._refuse(None, label, str(error), month)
                     continue
                 if dump.size == 0:
                     self.report.notes.append(
@@ -142,8 +143,10 @@ class ExportPlan:
                 )
         return units
 
-    def _refuse(self, file: InputFile | None, label: str, reason: str) -> None:
-        self._quarantined.append((file, label, reason))
+    def _refuse(
+        self, file: InputFile | None, label: str, reason: str, month: date | None = None
+    ) -> None:
+        self._quarantined.append((file, label, reason, month or (file.claimed if file else None)))
         self.report.quarantine(label, reason)
         self.progress(f"quarantined {label}: {reason}")
 
@@ -183,10 +186,10 @@ class ExportPlan:
                     "detected_at": now,
                 }
             )
-        for file, label, reason in self._quarantined:
+        for file, label, reason, month in self._quarantined:
             records.append(
                 {
-                    "billing_period": file.claimed if file else None,
+                    "billing_period": month,
                     "billing_account_id": None,
                     "unit_key": label,
                     "status": "quarantined",

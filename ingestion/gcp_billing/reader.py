@@ -14,6 +14,7 @@ import csv
 import gzip
 import io
 import re
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
@@ -106,10 +107,15 @@ class ExportReader:
         self.con.execute(f"set threads = {int(threads)}")
         self.con.execute("set TimeZone = 'UTC'")
         self._layouts: dict[str, Layout] = {}
+        self._sources: dict[str, str] = {}
+        self._tmp = tempfile.TemporaryDirectory(prefix="finops-gcp-duckdb-")
+        # parsed text of large files spills here rather than failing on the memory limit
+        self.con.execute(f"set temp_directory = {sql.literal(self._tmp.name)}")
 
     def close(self) -> None:
         """Release the DuckDB session."""
         self.con.close()
+        self._tmp.cleanup()
 
     # -- layouts ---------------------------------------------------------------------------
     def layout(self, file: InputFile) -> Layout:
@@ -165,7 +171,7 @@ class ExportReader:
             if extras
             else "cast(null as varchar)"
         )
-        self._check_relation(file, relation)
+        # the CSV is parsed when its text table is built (`_source`), which reports bad lines
         return Layout(relation, text, where, extra)
 
     def _json_layout(self, file: InputFile) -> Layout:
@@ -181,21 +187,22 @@ class ExportReader:
                 "(select json::varchar as j, row_number() over () as x_row "
                 f"from read_json_objects({location}, format = 'auto'))"
             )
-        self._check_relation(file, relation)
-        not_object = self.con.execute(
-            f"select min(x_row) from {relation} where json_type(j) != 'OBJECT'"
-        ).fetchall()[0][0]
+        try:  # one scan: every row must be an object; collect the top-level keys
+            found = self.con.execute(
+                "select min(case when json_type(j) != 'OBJECT' then x_row end), "
+                "list(distinct k) from (select j, x_row, unnest(case when json_type(j) = "
+                f"'OBJECT' then json_keys(j) else [null] end) as k from {relation})"
+            ).fetchall()
+        except duckdb.Error as error:
+            raise ExportError(f"{file.label}: {_describe_error(error)}") from error
+        not_object, listed_keys = found[0]
         if not_object is not None:
             raise ExportError(f"{file.label}: row {not_object} is not a JSON object")
-        keys = {
-            row[0]
-            for row in self.con.execute(
-                f"select distinct unnest(json_keys(j)) from {relation}"
-            ).fetchall()
-        }
+        keys = {k for k in listed_keys or [] if k is not None}
         text: dict[str, str] = {}
         where: dict[str, str] = {}
-        for name, kind, path in FIELDS:
+        paths: list[str] = []  # every path read, extracted in one pass (one JSON parse per row)
+        for name, _, path in FIELDS:
             top = path.split(".", 1)[0]
             candidates = []
             if top in keys:
@@ -206,9 +213,18 @@ class ExportReader:
                 ]
             if not candidates:
                 continue
-            parts = [_json_text(kind, c) for c in dict.fromkeys(candidates)]
+            parts = []
+            for candidate in dict.fromkeys(candidates):
+                paths.append(candidate)
+                # json_extract_string gives a scalar's text, an array's JSON text, and the
+                # content of a string holding JSON text (a dump that kept REPEATED as text)
+                parts.append(f"nullif(trim(gcp_values__[{len(paths)}]), '')")
             text[name] = parts[0] if len(parts) == 1 else f"coalesce({', '.join(parts)})"
             where[name] = path
+        listed = ", ".join(sql.literal(p) for p in paths) or "'$.none'"
+        relation = (
+            f"(select j, x_row, json_extract_string(j, [{listed}]) as gcp_values__ from {relation})"
+        )
         extras = sorted(k for k in keys if k not in _CONSUMED)
         extra = (
             "json_object("
@@ -219,14 +235,11 @@ class ExportReader:
         )
         return Layout(relation, text, where, extra)
 
-    def _check_relation(self, file: InputFile, relation: str) -> None:
-        try:
-            self.con.execute(f"select count(*) from {relation}").fetchall()
-        except duckdb.Error as error:
-            raise ExportError(f"{file.label}: {_describe_error(error)}") from error
-
     # -- validation ------------------------------------------------------------------------
     def _source(self, file: InputFile) -> str:
+        """A temp table with one text column per field: the file is parsed once."""
+        if file.uri in self._sources:
+            return self._sources[file.uri]
         layout = self.layout(file)
         items = [f"{expr} as {sql.quote(name)}" for name, expr in layout.text.items()]
         items += [
@@ -234,9 +247,22 @@ class ExportReader:
             for name, _, _ in FIELDS
             if name not in layout.text
         ]
-        return (
-            f"(select x_row, {layout.extra} as x_extra, {', '.join(items)} from {layout.relation})"
-        )
+        table = f"gcp_source_{len(self._sources) + 1}"
+        try:
+            self.con.execute(
+                f"create temp table {table} as select x_row, {layout.extra} as x_extra, "
+                f"{', '.join(items)} from {layout.relation}"
+            )
+        except duckdb.Error as error:
+            raise ExportError(f"{file.label}: {_describe_error(error)}") from error
+        self._sources[file.uri] = table
+        return table
+
+    def release(self, file: InputFile) -> None:
+        """Drop a file's parsed text once its rows are streamed."""
+        table = self._sources.pop(file.uri, None)
+        if table:
+            self.con.execute(f"drop table if exists {table}")
 
     def validate(self, file: InputFile) -> dict[tuple[date, str], UnitStats]:
         """Check every value of a file and total it per (invoice month, billing account).
@@ -290,11 +316,11 @@ class ExportReader:
                 f"{file.label}: export has no rows (header only?); an invoice month is never "
                 "replaced by nothing"
             )
-        credits = sql.derived({n: n for n, _, _ in FIELDS})["credits_total"]
+        credits = sql.derived()["credits_total"]
         totals = self.con.execute(
             f"select {sql.billing_period('invoice_month')}, billing_account_id, count(*), "
             f"sum({sql.typed('money', 'cost', file.locale)}), sum({credits}), "
-            f"list(distinct currency) from {source} group by 1, 2 order by 1, 2"
+            f"list(distinct currency) from {self._parsed(source)} group by 1, 2 order by 1, 2"
         ).fetchall()
         units = {
             (period, account): UnitStats(
@@ -333,7 +359,7 @@ class ExportReader:
             f"{sql.typed(kind, name, file.locale)}::{sql.SQL_TYPES[kind]} as {sql.quote(name)}"
             for name, kind, _ in FIELDS
         ]
-        derived = sql.derived({n: n for n, _, _ in FIELDS})
+        derived = sql.derived()
         items += [
             f"{derived[name]}::{sql.SQL_TYPES[kind]} as {sql.quote(name)}"
             for name, kind in DERIVED_COLUMNS
@@ -345,7 +371,13 @@ class ExportReader:
             "cast(x_row as bigint) as x_source_row",
             "x_extra",
         ]
-        return f"select {', '.join(items)} from {source}"
+        return f"select {', '.join(items)} from {self._parsed(source)}"
+
+    @staticmethod
+    def _parsed(source: str) -> str:
+        """The source table with its REPEATED fields parsed once per row."""
+        lists = ", ".join(f"{expr} as {name}" for name, expr in sql.parsed().items())
+        return f"(select *, {lists} from {source})"
 
     def batches(self, file: InputFile, units: set[tuple[date, str]]) -> Iterator[pa.RecordBatch]:
         """Stream one file's raw rows of the given units as Arrow record batches."""
@@ -357,20 +389,11 @@ class ExportReader:
             f"where (billing_period, billing_account_id) in ({keys})"
         )
         yield from self.con.sql(query).to_arrow_reader(BATCH_ROWS)
+        self.release(file)
 
 
 def _json_key(key: str) -> str:
     return '"' + key.replace("'", "''").replace('"', '\\"') + '"'
-
-
-def _json_text(kind: str, path: str) -> str:
-    if kind == "json":
-        # a REPEATED field is an array; a dump may also hold it as JSON text in a string
-        return (
-            f"nullif(case when json_type(j, '{path}') = 'VARCHAR' then "
-            f"json_extract_string(j, '{path}') else json_extract(j, '{path}')::varchar end, 'null')"
-        )
-    return f"nullif(trim(json_extract_string(j, '{path}')), '')"
 
 
 def _open_text(path: str) -> io.TextIOBase:

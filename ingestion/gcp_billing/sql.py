@@ -108,28 +108,41 @@ def is_cud(element: str) -> str:
     )
 
 
-def kv_object(array: str, prefix: str = "") -> str:
-    """Key/value JSON array text -> list of `"key":value` JSON members (text)."""
-    key = f"{literal(prefix)} || e.key" if prefix else "e.key"
-    return (
-        f"list_transform(list_filter(from_json({array}, '{KV_SHAPE}'), "
-        "lambda e: e.key is not null), "
-        f"lambda e: to_json({key})::varchar || ':' || to_json(e.value)::varchar)"
-    )
-
-
 def object_text(members: str) -> str:
     """A list of JSON members as one JSON object text; NULL when there is none."""
     return f"nullif('{{' || array_to_string({members}, ',') || '}}', '{{}}')"
 
 
-def derived(text: dict[str, str]) -> dict[str, str]:
-    """Derived raw columns (settings.DERIVED_COLUMNS) from the text of the delivered fields."""
-    credits = f"coalesce({credit_list(text['credits'])}, [])"
+# parsed REPEATED fields, computed once per row in an inner select (see `parsed`)
+PARSED = ("gcp_credits__", "gcp_labels__", "gcp_project_labels__", "gcp_ancestors__")
+
+
+def parsed() -> dict[str, str]:
+    """Lists of structs from the validated JSON text of credits, labels and ancestors."""
+    return {
+        "gcp_credits__": f"coalesce({credit_list('credits')}, [])",
+        "gcp_labels__": f"coalesce(from_json(labels, '{KV_SHAPE}'), [])",
+        "gcp_project_labels__": f"coalesce(from_json(project_labels, '{KV_SHAPE}'), [])",
+        "gcp_ancestors__": f"coalesce(from_json(project_ancestors, '{ANCESTORS_SHAPE}'), [])",
+    }
+
+
+def _members(items: str, prefix: str = "") -> str:
+    """Key/value structs -> list of `"key":value` JSON members (text)."""
+    key = f"{literal(prefix)} || e.key" if prefix else "e.key"
+    return (
+        f"list_transform(list_filter({items}, lambda e: e.key is not null), "
+        f"lambda e: to_json({key})::varchar || ':' || to_json(e.value)::varchar)"
+    )
+
+
+def derived() -> dict[str, str]:
+    """Derived raw columns (settings.DERIVED_COLUMNS) over the `parsed()` lists."""
+    credits = "gcp_credits__"
     cuds = f"list_filter({credits}, lambda c: {is_cud('c')})"
-    labels = f"coalesce({kv_object(text['labels'])}, [])"
-    project = f"coalesce({kv_object(text['project_labels'], 'project:')}, [])"
-    ancestors = f"coalesce(from_json({text['project_ancestors']}, '{ANCESTORS_SHAPE}'), [])"
+    labels = _members("gcp_labels__")
+    project = _members("gcp_project_labels__", "project:")
+    ancestors = "gcp_ancestors__"
     # Google lists ancestors from the project up to the organization; put the root first
     rooted = (
         f"(case when coalesce(list_extract({ancestors}, 1).resource_name, '') like 'projects/%' "
@@ -146,7 +159,7 @@ def derived(text: dict[str, str]) -> dict[str, str]:
         "cud_credit_name": f"coalesce(nullif(list_extract({cuds}, 1).full_name, ''), "
         f"nullif(list_extract({cuds}, 1).name, ''))",
         "labels_map": object_text(labels),
-        "project_labels_map": object_text(kv_object(text["project_labels"])),
+        "project_labels_map": object_text(_members("gcp_project_labels__")),
         "x_tags": object_text(f"list_concat({labels}, {project})"),
         "project_ancestry_path": f"nullif(array_to_string({names}, ' / '), '')",
         "project_ancestor_names": f"case when len({ancestors}) > 0 then to_json({names})::varchar "
