@@ -69,6 +69,18 @@ LOAD_HINTS: dict[str, dict[str, Any]] = {
 }
 
 
+def _arrow_schema() -> Any:
+    import pyarrow as pa
+
+    kinds = {
+        "text": pa.string(),
+        "date": pa.date32(),
+        "timestamp": pa.timestamp("us", tz="UTC"),
+        "bigint": pa.int64(),
+    }
+    return pa.schema([(name, kinds[hint["data_type"]]) for name, hint in ACCOUNT_HINTS.items()])
+
+
 def months_found(path: str) -> list[str]:
     """Always empty: the hierarchy is a snapshot, not data of a billing month."""
     return []
@@ -122,8 +134,13 @@ def accounts(plan: HierarchyPlan) -> DltResource:
     or closed accounts disappear) while other sources' rows stay.
     """
 
-    def rows() -> Iterator[dict[str, Any]]:
-        yield from plan.rows()
+    def rows() -> Iterator[Any]:
+        import pyarrow as pa
+
+        records = plan.rows()
+        if records:
+            # one Arrow table rather than dicts: dlt then loads a parquet file, not INSERTs
+            yield pa.Table.from_pylist(records, schema=_arrow_schema())
 
     return dlt.resource(
         rows(),

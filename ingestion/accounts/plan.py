@@ -106,7 +106,8 @@ class HierarchyPlan:
             elif location.startswith(gcp_rm.SCHEME):
                 snapshot = gcp_rm.fetch(location, options.gcp_endpoint, options.timeout)
             else:
-                return self._read_files(location)
+                # a folder is one unit whatever spelling the config uses for it
+                return self._read_files(str(Path(location).resolve()))
             return [self._unit(snapshot, location, [location])]
         except SnapshotError as error:
             self._quarantine(location, location, str(error))

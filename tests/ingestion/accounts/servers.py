@@ -99,3 +99,22 @@ def moto_endpoint() -> Iterator[str]:
         yield endpoint
     finally:
         server.stop()
+
+
+@contextmanager
+def fresh_postgres_database() -> Iterator[str]:
+    """A throwaway PostgreSQL database of its own (raw schemas have fixed names, so tests that
+    load the same source must not share one), dropped afterwards."""
+    import uuid
+
+    import psycopg
+
+    name = f"finops_ref_{uuid.uuid4().hex[:10]}"
+    admin = {"host": "127.0.0.1", "port": 5432, "user": "postgres", "dbname": "postgres"}
+    with psycopg.connect(**admin, autocommit=True, connect_timeout=5) as con:
+        con.execute(f'create database "{name}"')
+    try:
+        yield name
+    finally:
+        with psycopg.connect(**admin, autocommit=True, connect_timeout=5) as con:
+            con.execute(f'drop database if exists "{name}" with (force)')

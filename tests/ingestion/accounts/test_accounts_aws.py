@@ -77,7 +77,7 @@ def test_organization_tree_tags_and_replacement(
     kind: str, organization: tuple[str, dict], tmp_path: Path, request: pytest.FixtureRequest
 ) -> None:
     endpoint, expected = organization
-    database = request.getfixturevalue("postgres_database") if kind == "postgres" else None
+    database = request.getfixturevalue("own_postgres_database") if kind == "postgres" else None
     with use_warehouse(kind, tmp_path / "wh.duckdb", database):
         pipeline = make_pipeline(f"accounts_aws_{kind}", DATASET_NAME)
         report = SourceReport()

@@ -170,7 +170,7 @@ def _folder(tmp_path: Path) -> Path:
 @pytest.mark.parametrize("kind", ["duckdb", "postgres"])
 def test_files_and_overrides(kind: str, tmp_path: Path, request: pytest.FixtureRequest) -> None:
     folder = _folder(tmp_path)
-    database = request.getfixturevalue("postgres_database") if kind == "postgres" else None
+    database = request.getfixturevalue("own_postgres_database") if kind == "postgres" else None
     report = SourceReport()
     with use_warehouse(kind, tmp_path / "wh.duckdb", database):
         pipeline = make_pipeline(f"accounts_files_{kind}", DATASET_NAME)

@@ -82,7 +82,7 @@ def _load_everything(tmp_path: Path) -> Path:
 
 @pytest.mark.parametrize("kind", ["duckdb", "postgres"])
 def test_reference_models_build(kind: str, tmp_path: Path, request: pytest.FixtureRequest) -> None:
-    database = request.getfixturevalue("postgres_database") if kind == "postgres" else None
+    database = request.getfixturevalue("own_postgres_database") if kind == "postgres" else None
     with use_warehouse(kind, tmp_path / "wh.duckdb", database):
         _load_everything(tmp_path)
         _dbt(

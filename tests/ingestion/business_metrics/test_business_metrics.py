@@ -68,7 +68,7 @@ def test_long_and_wide_csv_then_restatement(
         shutil.copy(HERE / name, folder / name)
     long_totals, long_count = reference(HERE / "metrics_long.csv")
     wide_totals, wide_count = reference(HERE / "metrics_wide.csv")
-    database = request.getfixturevalue("postgres_database") if kind == "postgres" else None
+    database = request.getfixturevalue("own_postgres_database") if kind == "postgres" else None
     report = SourceReport()
     with use_warehouse(kind, tmp_path / "wh.duckdb", database):
         _run(f"metrics_{kind}", report, path=str(folder))
