@@ -60,8 +60,9 @@ def fetch(location: str, endpoint: str | None = None) -> dict[str, Any]:
     queue = [root["Id"] for root in roots]
     while queue:
         parent = queue.pop(0)
-        for unit in pages("list_organizational_units_for_parent", "OrganizationalUnits",
-                          ParentId=parent):  # fmt: skip
+        for unit in pages(
+            "list_organizational_units_for_parent", "OrganizationalUnits", ParentId=parent
+        ):
             units.append({"Id": unit["Id"], "Name": unit.get("Name"), "ParentId": parent})
             queue.append(unit["Id"])
         for account in pages("list_accounts_for_parent", "Accounts", ParentId=parent):

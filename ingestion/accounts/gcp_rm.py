@@ -89,8 +89,9 @@ def fetch(location: str, endpoint: str = DEFAULT_ENDPOINT, timeout: float = 30.0
         raise SnapshotError(f"{location}: {error}") from error
     folders = [a for a in ancestors.values() if str(a.get("name", "")).startswith("folders/")]
     organizations = [a for a in ancestors.values() if a not in folders]
-    return parse({"projects": projects, "folders": folders, "organizations": organizations},
-                 location)  # fmt: skip
+    return parse(
+        {"projects": projects, "folders": folders, "organizations": organizations}, location
+    )
 
 
 def parse(document: dict[str, Any], location: str) -> Snapshot:

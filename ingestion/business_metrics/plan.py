@@ -149,8 +149,9 @@ class MetricsPlan:
                 key = (unit.billing_period, unit.product, unit.metric)
                 previous = self._chosen.get(key)
                 if previous is not None:
-                    older, newer = sorted([previous, (item, unit)],
-                                          key=lambda p: (p[0].modified, p[0].label))  # fmt: skip
+                    older, newer = sorted(
+                        [previous, (item, unit)], key=lambda p: (p[0].modified, p[0].label)
+                    )
                     self.report.notes.append(
                         f"{key[0]:%Y-%m} {key[1]} {key[2]}: in {older[0].label} and "
                         f"{newer[0].label}; kept {newer[0].label}"
@@ -185,8 +186,18 @@ class MetricsPlan:
         """`loads` rows: one per replaced unit and one per quarantined input."""
         rows = []
         for (period, product, metric), (item, unit) in sorted(self.chosen().items()):
-            rows.append(self._load(period, f"{product}|{metric}", item, unit.rows, "loaded",
-                                   unit.total, unit.unit, None))  # fmt: skip
+            rows.append(
+                self._load(
+                    period,
+                    f"{product}|{metric}",
+                    item,
+                    unit.rows,
+                    "loaded",
+                    unit.total,
+                    unit.unit,
+                    None,
+                )
+            )
         for item, reason in self._quarantined:
             rows.append(self._load(None, item.label, item, 0, "quarantined", None, None, reason))
         return rows

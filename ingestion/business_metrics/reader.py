@@ -135,9 +135,17 @@ class MetricsReader:
         """
         columns: dict[str, list[Any]] = {
             name: []
-            for name in ("x_row", "date_text", "product", "metric", "value_text", "unit_text",
-                         "form", "is_number")
-        }  # fmt: skip
+            for name in (
+                "x_row",
+                "date_text",
+                "product",
+                "metric",
+                "value_text",
+                "unit_text",
+                "form",
+                "is_number",
+            )
+        }
         for index, record in enumerate(records, start=1):
             if not isinstance(record, dict):
                 raise MetricsError(f"{label}: record {index} is not a JSON object")
@@ -157,9 +165,16 @@ class MetricsReader:
                         f"{label}: record {index}, field {metric!r}: value {value!r} "
                         "is not a number"
                     )
-                row = (index, _text(fields.get("date")), _text(fields.get("product")),
-                       _text(metric), _text(value), _text(unit), form,
-                       isinstance(value, int | float | Decimal))  # fmt: skip
+                row = (
+                    index,
+                    _text(fields.get("date")),
+                    _text(fields.get("product")),
+                    _text(metric),
+                    _text(value),
+                    _text(unit),
+                    form,
+                    isinstance(value, int | float | Decimal),
+                )
                 for name, item in zip(columns, row, strict=True):
                     columns[name].append(item)
         table = self._table()
@@ -212,9 +227,8 @@ class MetricsReader:
         checks = [
             ("date", "metric_date is null", "date_text", "is not a date (YYYY-MM-DD)"),
             ("metric", "nullif(metric, '') is null", "metric", "is empty"),
-            ("value", "value is null", "value_text",
-             f"is not a number in locale {self.locale!r}"),
-        ]  # fmt: skip
+            ("value", "value is null", "value_text", f"is not a number in locale {self.locale!r}"),
+        ]
         for column, condition, shown, problem in checks:
             bad = self.con.execute(
                 f"select x_row, {shown}, form from ({typed}) where {condition} "

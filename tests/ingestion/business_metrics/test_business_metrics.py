@@ -66,6 +66,9 @@ def test_long_and_wide_csv_then_restatement(
     folder.mkdir()
     for name in ("metrics_long.csv", "metrics_wide.csv"):
         shutil.copy(HERE / name, folder / name)
+    assert months_found(str(folder)) == sorted(
+        {k[0] for k in reference(folder / "metrics_long.csv")[0]}
+    )
     long_totals, long_count = reference(HERE / "metrics_long.csv")
     wide_totals, wide_count = reference(HERE / "metrics_wide.csv")
     database = request.getfixturevalue("own_postgres_database") if kind == "postgres" else None
