@@ -7,7 +7,8 @@ Two documented responses are read, from the API or from files holding the same J
   state, tags}], "nextLink": ...}`, which adds tags and state (the tree has neither).
 
 The bearer token comes from AZURE_ACCESS_TOKEN (e.g. `az account get-access-token --query
-accessToken -o tsv`); no Azure SDK is needed.
+accessToken -o tsv`), else from a service principal's client-credentials sign-in
+(AZURE_TENANT_ID, AZURE_CLIENT_ID, AZURE_CLIENT_SECRET); no Azure SDK is needed.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import os
 from typing import Any
 from urllib.parse import quote, urljoin
 
-from .http import HttpSourceError, get_json
+from .http import HttpSourceError, get_json, post_form
 from .records import Leaf, Node, Snapshot, SnapshotError, require, tag_dict
 
 SCHEME = "azure-management-groups://"
@@ -25,6 +26,7 @@ DEFAULT_ENDPOINT = "https://management.azure.com"
 GROUPS_API_VERSION = "2021-04-01"
 SUBSCRIPTIONS_API_VERSION = "2022-12-01"
 TOKEN_ENV = "AZURE_ACCESS_TOKEN"
+DEFAULT_AUTHORITY = "https://login.microsoftonline.com"
 
 
 def is_group_tree(document: Any) -> bool:
@@ -61,9 +63,7 @@ def fetch(location: str, endpoint: str = DEFAULT_ENDPOINT, timeout: float = 30.0
     Raises:
         SnapshotError: a request failed or the token is missing.
     """
-    token = os.environ.get(TOKEN_ENV)
-    if not token:
-        raise SnapshotError(f"{location}: set {TOKEN_ENV} to a Resource Manager bearer token")
+    token = _token(location, timeout)
     base = endpoint.rstrip("/") + "/"
     group = location[len(SCHEME) :].strip("/")
     try:
@@ -84,6 +84,39 @@ def fetch(location: str, endpoint: str = DEFAULT_ENDPOINT, timeout: float = 30.0
     except HttpSourceError as error:
         raise SnapshotError(f"{location}: {error}") from error
     return parse(location, tree, {"value": subscriptions})
+
+
+def _token(location: str, timeout: float) -> str:
+    """AZURE_ACCESS_TOKEN, else a client-credentials token for a service principal.
+
+    The service principal is read from the variables azure-identity uses (AZURE_TENANT_ID,
+    AZURE_CLIENT_ID, AZURE_CLIENT_SECRET, AZURE_AUTHORITY_HOST), so no SDK is needed.
+    """
+    token = os.environ.get(TOKEN_ENV)
+    if token:
+        return token
+    tenant, client, secret = (
+        os.environ.get(f"AZURE_{name}") for name in ("TENANT_ID", "CLIENT_ID", "CLIENT_SECRET")
+    )
+    if not (tenant and client and secret):
+        raise SnapshotError(
+            f"{location}: set {TOKEN_ENV}, or AZURE_TENANT_ID, AZURE_CLIENT_ID and "
+            "AZURE_CLIENT_SECRET for a service principal"
+        )
+    authority = os.environ.get("AZURE_AUTHORITY_HOST", DEFAULT_AUTHORITY).rstrip("/")
+    form = {
+        "grant_type": "client_credentials",
+        "client_id": client,
+        "client_secret": secret,
+        "scope": "https://management.azure.com/.default",
+    }
+    try:
+        answer = post_form(f"{authority}/{quote(tenant)}/oauth2/v2.0/token", form, timeout)
+    except HttpSourceError as error:
+        raise SnapshotError(f"{location}: service principal sign-in failed: {error}") from error
+    if not isinstance(answer, dict) or not answer.get("access_token"):
+        raise SnapshotError(f"{location}: the token endpoint returned no access_token")
+    return str(answer["access_token"])
 
 
 def parse(location: str, tree: Any | None, subscriptions: Any | None) -> Snapshot:

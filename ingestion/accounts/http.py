@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import urllib.error
+import urllib.parse
 import urllib.request
 from decimal import Decimal
 from typing import Any
@@ -49,3 +50,20 @@ def get_json(
         return json.loads(body, parse_float=Decimal if exact_numbers else float)
     except ValueError as error:
         raise HttpSourceError(f"GET {url}: response is not JSON ({error})") from error
+
+
+def post_form(url: str, form: dict[str, str], timeout: float = 30.0) -> Any:
+    """POST a url-encoded form (an OAuth token request) and decode the JSON answer.
+
+    Raises:
+        HttpSourceError: naming the URL and the status (never the form, which holds a secret).
+    """
+    data = urllib.parse.urlencode(form).encode()
+    request = urllib.request.Request(url, data=data, headers={"Accept": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            return json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        raise HttpSourceError(f"POST {url}: HTTP {error.code} {error.reason}") from error
+    except (urllib.error.URLError, OSError, ValueError) as error:
+        raise HttpSourceError(f"POST {url}: {getattr(error, 'reason', error)}") from error

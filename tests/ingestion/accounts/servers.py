@@ -65,6 +65,19 @@ def json_server(route: Route, token: str | None = None) -> Iterator[JsonServer]:
             self.end_headers()
             self.wfile.write(data)
 
+        def do_POST(self) -> None:
+            # form posts (OAuth token requests): the route gets the decoded form as its query
+            length = int(self.headers.get("Content-Length") or 0)
+            form = parse_qs(self.rfile.read(length).decode())
+            state.requests.append((f"POST {self.path}", None))
+            status, body = route(f"POST {urlparse(self.path).path}", form, state)
+            data = body.encode() if isinstance(body, str) else json.dumps(body).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
         def log_message(self, *args: Any) -> None:
             return None
 

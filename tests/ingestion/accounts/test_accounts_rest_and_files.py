@@ -45,8 +45,10 @@ def azure_expected() -> dict[str, tuple[str, str | None, dict]]:
     for sub in subs["value"]:
         trail, parent = paths.get(sub["subscriptionId"], ([], None))
         out[sub["subscriptionId"]] = (
-            " / ".join([*trail, sub["displayName"]]), parent, sub.get("tags") or {}
-        )  # fmt: skip
+            " / ".join([*trail, sub["displayName"]]),
+            parent,
+            sub.get("tags") or {},
+        )
     return out
 
 
@@ -61,8 +63,9 @@ def gcp_expected() -> dict[str, tuple[str, str]]:
             trail.insert(0, nodes[parent]["displayName"])
             parent = nodes[parent].get("parent")
         out[project["projectId"]] = (
-            " / ".join([*trail, project["displayName"]]), project["parent"]
-        )  # fmt: skip
+            " / ".join([*trail, project["displayName"]]),
+            project["parent"],
+        )
     return out
 
 
@@ -123,8 +126,11 @@ def test_azure_and_gcp_apis_with_paging_and_tokens(
     for sub_id, (path_, parent, tags) in azure.items():
         got = rows[("azure", sub_id)]
         assert (got[0], got[1], json.loads(got[2]), got[3]) == (
-            path_, parent, tags, "azure_management_groups"
-        )  # fmt: skip
+            path_,
+            parent,
+            tags,
+            "azure_management_groups",
+        )
     assert {k for k in rows if k[0] == "gcp"} == {("gcp", p) for p in gcp}
     for project_id, (path_, parent) in gcp.items():
         assert rows[("gcp", project_id)][:2] == (path_, parent)
@@ -158,8 +164,12 @@ def test_missing_token_and_http_errors_are_quarantined(
 def _folder(tmp_path: Path) -> Path:
     folder = tmp_path / "hierarchy"
     folder.mkdir()
-    for name in ("azure_management_group.json", "azure_subscriptions.json", "overrides.csv",
-                 "overrides_bad.csv"):  # fmt: skip
+    for name in (
+        "azure_management_group.json",
+        "azure_subscriptions.json",
+        "overrides.csv",
+        "overrides_bad.csv",
+    ):
         shutil.copy(HERE / name, folder / name)
     gcp = _load("gcp_projects_search.json") | _load("gcp_folders.json")
     (folder / "gcp.json").write_text(json.dumps(gcp))
@@ -222,3 +232,55 @@ def test_unknown_json_and_broken_json_are_quarantined(tmp_path: Path) -> None:
     reasons = sorted(q.reason for q in report.quarantined)
     assert "broken.json: not valid JSON" in reasons[0]
     assert "other.json: not a known hierarchy document" in reasons[1]
+
+
+def test_azure_service_principal_sign_in(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tenant = "00000000-1111-2222-3333-444444444444"
+    token_path = f"POST /{tenant}/oauth2/v2.0/token"
+
+    def with_login(path: str, params: dict[str, list[str]], server: JsonServer) -> tuple[int, Any]:
+        if path == token_path:
+            wanted = {
+                "grant_type": ["client_credentials"],
+                "client_id": ["app"],
+                "client_secret": ["shh"],
+                "scope": ["https://management.azure.com/.default"],
+            }
+            if params != wanted:
+                return 401, {"error": "invalid_client"}
+            return 200, {"token_type": "Bearer", "expires_in": 3599, "access_token": TOKEN}
+        return route(path, params, server)
+
+    monkeypatch.delenv("AZURE_ACCESS_TOKEN", raising=False)
+    for name, value in {"TENANT_ID": tenant, "CLIENT_ID": "app", "CLIENT_SECRET": "shh"}.items():
+        monkeypatch.setenv(f"AZURE_{name}", value)
+    report = SourceReport()
+    with json_server(with_login) as server:
+        monkeypatch.setenv("AZURE_AUTHORITY_HOST", server.url)
+        source = dlt_source(
+            path=f"azure-management-groups://{MG_ROOT}", azure_endpoint=server.url, report=report
+        )
+        with use_warehouse("duckdb", tmp_path / "wh.duckdb"):
+            make_pipeline("accounts_spn", DATASET_NAME).run(source)
+            count = query(f"select count(*) from {DATASET_NAME}.accounts")[0][0]
+        checked = server.requests
+    assert not report.quarantined and count == len(azure_expected())
+    assert checked[0][0] == f"POST /{tenant}/oauth2/v2.0/token"
+    assert all(auth == f"Bearer {TOKEN}" for path, auth in checked[1:])
+
+    monkeypatch.setenv("AZURE_CLIENT_SECRET", "wrong")
+    refused = SourceReport()
+    with json_server(with_login) as server:
+        monkeypatch.setenv("AZURE_AUTHORITY_HOST", server.url)
+        with use_warehouse("duckdb", tmp_path / "wh2.duckdb"):
+            make_pipeline("accounts_spn_bad", DATASET_NAME).run(
+                dlt_source(
+                    path=f"azure-management-groups://{MG_ROOT}",
+                    azure_endpoint=server.url,
+                    report=refused,
+                )
+            )
+    assert "service principal sign-in failed: POST" in refused.quarantined[0].reason
+    assert (
+        "shh" not in refused.quarantined[0].reason and "wrong" not in refused.quarantined[0].reason
+    )
