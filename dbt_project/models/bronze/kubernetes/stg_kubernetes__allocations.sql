@@ -65,7 +65,7 @@
 with
 
 source as (
-    select * from {{ optional_source('raw_kubernetes', 'allocations', raw_columns) }} as raw_rows
+    select raw_rows.* from {{ optional_source('raw_kubernetes', 'allocations', raw_columns) }} as raw_rows
 ),
 
 flagged as (

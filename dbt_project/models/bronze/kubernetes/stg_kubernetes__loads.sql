@@ -22,7 +22,7 @@
 with
 
 source as (
-    select * from {{ optional_source('raw_kubernetes', 'loads', raw_columns) }} as raw_rows
+    select raw_rows.* from {{ optional_source('raw_kubernetes', 'loads', raw_columns) }} as raw_rows
 ),
 
 flagged as (

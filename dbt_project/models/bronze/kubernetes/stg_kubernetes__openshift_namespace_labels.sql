@@ -23,7 +23,7 @@
 with
 
 source as (
-    select * from {{ optional_source('raw_kubernetes', 'openshift_namespace_labels', raw_columns) }} as raw_rows
+    select raw_rows.* from {{ optional_source('raw_kubernetes', 'openshift_namespace_labels', raw_columns) }} as raw_rows
 ),
 
 flagged as (

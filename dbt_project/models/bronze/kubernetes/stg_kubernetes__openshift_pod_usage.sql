@@ -37,7 +37,7 @@
 with
 
 source as (
-    select * from {{ optional_source('raw_kubernetes', 'openshift_pod_usage', raw_columns) }} as raw_rows
+    select raw_rows.* from {{ optional_source('raw_kubernetes', 'openshift_pod_usage', raw_columns) }} as raw_rows
 ),
 
 flagged as (

@@ -34,7 +34,7 @@
 with
 
 source as (
-    select * from {{ optional_source('raw_kubernetes', 'openshift_storage_usage', raw_columns) }} as raw_rows
+    select raw_rows.* from {{ optional_source('raw_kubernetes', 'openshift_storage_usage', raw_columns) }} as raw_rows
 ),
 
 flagged as (
