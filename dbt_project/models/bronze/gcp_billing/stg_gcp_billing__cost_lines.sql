@@ -5,7 +5,7 @@
 with
 
 source as (
-    select * from {{ optional_source('raw_gcp_billing', 'cost_lines') }} as raw_cost_lines
+    select raw_cost_lines.* from {{ optional_source('raw_gcp_billing', 'cost_lines') }} as raw_cost_lines
 ),
 
 renamed as (

@@ -2,7 +2,7 @@
 with
 
 source as (
-    select * from {{ optional_source('raw_gcp_billing', 'loads') }} as raw_loads
+    select raw_loads.* from {{ optional_source('raw_gcp_billing', 'loads') }} as raw_loads
 ),
 
 renamed as (
