@@ -94,6 +94,7 @@ def _generate(out: Path, months: int, scale: int, seed: int) -> Path:
         months=months,
         scale=scale,
         seed=seed,
+        providers=SAMPLE_PROVIDERS,
         progress=lambda m: click.echo(f"  {m}", err=True),
     )
     _status(f"sample data ready in {time.monotonic() - started:.1f}s")
@@ -170,6 +171,9 @@ def _register_ingest_commands() -> None:
     for spec in registry.SOURCES:
         ingest.add_command(_ingest_command(spec))
 
+
+# every provider of the demo organization; GCP before accounts, whose GCP projects come from it
+SAMPLE_PROVIDERS = ("aws", "azure", "gcp", "saas", "kubernetes", "accounts", "business_metrics")
 
 # sample folders written by `finops generate` -> the source that reads them
 SAMPLE_ROOTS = {

@@ -15,13 +15,23 @@ from gold.fct_cost_daily
 group by 1, 2, 3 order by 1, 2, 3
 """
 TOP_TEAMS = """
-select coalesce(x_team, '(no owner tag)') as team, sum(effective_cost) as effective
-from gold.fct_cost_daily
-group by 1 order by 2 desc limit 5
+select coalesce(x_team, '(unallocated)') as team, billing_currency, sum(effective_cost)
+from gold.fct_cost_allocated
+group by 1, 2 order by 3 desc limit 6
+"""
+ALLOCATION = """
+select billing_currency,
+       sum(case when x_is_allocated then effective_cost else 0 end), sum(effective_cost)
+from gold.fct_cost_allocated
+group by 1 order by 1
+"""
+METHODS = """
+select x_allocation_method, sum(abs(effective_cost)) from gold.fct_cost_allocated
+group by 1 order by 2 desc
 """
 OWNER_SHARE = """
-select sum(case when x_team is not null then effective_cost else 0 end), sum(effective_cost)
-from gold.fct_cost_daily where charge_category = 'Usage'
+select sum(case when x_has_mandatory_tags then effective_cost else 0 end), sum(effective_cost)
+from gold.fct_cost where charge_category = 'Usage'
 """
 
 
@@ -85,20 +95,33 @@ def render_summary() -> str:
     for provider, month, currency, billed, effective in query_gold(TOTALS):
         amounts = f"{money(billed):>16}{money(effective):>16}"
         lines.append(f"  {provider:<9}{month[:7]:<12}{currency or '':<10}{amounts}")
-    lines += ["", "Top teams by effective cost (all months)"]
-    for team, effective in query_gold(TOP_TEAMS):
-        lines.append(f"  {team:<24}{money(effective):>16}")
+    lines += ["", "Top teams by effective cost, shared costs split (all months)"]
+    for team, currency, effective in query_gold(TOP_TEAMS):
+        lines.append(f"  {team:<24}{currency or '':<6}{money(effective):>16}")
+    lines.append("")
+    for currency, allocated, total in query_gold(ALLOCATION):
+        if total:
+            share = Decimal(allocated or 0) / Decimal(total) * 100
+            lines.append(f"Allocation coverage ({currency}): {share:.1f}% of effective cost")
+    methods = query_gold(METHODS)
+    weight = sum((Decimal(w or 0) for _, w in methods), Decimal(0))
+    if weight:
+        parts = ", ".join(f"{m} {Decimal(w or 0) / weight * 100:.0f}%" for m, w in methods)
+        lines.append(f"  assigned by: {parts}")
     tagged, total = query_gold(OWNER_SHARE)[0]
     if total:
         share = Decimal(tagged or 0) / Decimal(total) * 100
-        lines += ["", f"Usage cost carrying an owner tag: {share:.1f}%"]
+        lines += ["", f"Usage cost carrying the mandatory tags (tagging coverage): {share:.1f}%"]
     lines += render_ml_summary()
     lines += [
         "",
         "Next:",
         "  make dev                      # Dagster UI on http://127.0.0.1:3000 (asset graph, runs)",
         f"  warehouse                     # {describe()}",
-        "  gold tables                   # gold.fct_cost, gold.fct_cost_daily, gold.focus_cost",
+        "  gold tables                   # gold.fct_cost, gold.fct_cost_allocated, "
+        "gold.rpt_showback_monthly, gold.focus_cost, ...",
+        "  month-end close               # finops close --period YYYY-MM; "
+        "finops export chargeback --period YYYY-MM --out FILE",
         "  ml tables                     # ml.cost_forecasts, ml.cost_anomalies, "
         "ml.commitment_recommendations",
     ]

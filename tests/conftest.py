@@ -28,8 +28,13 @@ for _name in (
     "FINOPS_WAREHOUSE",
     "FINOPS_DUCKDB_PATH",
     "FINOPS_POSTGRES_URL",
-    "FINOPS_AWS_CUR_PATH",
+    "FINOPS_AUTOMATION",
+    "FINOPS_KUBERNETES_TOKEN",
+    "FINOPS_BUSINESS_METRICS_TOKEN",
 ):
+    os.environ.pop(_name, None)
+# a source path left in the shell would make every pipeline run load it too
+for _name in [n for n in os.environ if n.startswith("FINOPS_") and n.endswith("_PATH")]:
     os.environ.pop(_name, None)
 
 FIXTURES = Path(__file__).parent / "fixtures"

@@ -9,7 +9,7 @@
 with
 
 posted as (
-    select * from {{ optional_source('finance', 'journal_lines') }}
+    select * from {{ optional_source('finance', 'journal_lines') }} as journal_lines  -- noqa: AL05
 ),
 
 final as (

@@ -19,7 +19,7 @@ close_records as (
         row_number() over (
             partition by billing_period order by sequence desc
         ) as recency
-    from {{ optional_source('finance', 'period_closes') }}
+    from {{ optional_source('finance', 'period_closes') }} as period_closes  -- noqa: AL05
 ),
 
 latest as (
