@@ -281,17 +281,19 @@ def _gold_months() -> list[str]:
 
 
 def _register_analysis_commands() -> None:
-    """Commands that work on any CSV series, without the warehouse."""
+    """Analysis (CSV series), conformance, month-end close and status commands."""
     from orchestration.cli_commitments import COMMANDS as commitment_commands
     from orchestration.cli_conformance import COMMANDS as conformance_commands
     from orchestration.cli_finance import COMMANDS as finance_commands
     from orchestration.cli_forecast import COMMANDS as forecast_commands
+    from orchestration.cli_status import COMMANDS as status_commands
 
     for command in [
         *forecast_commands,
         *commitment_commands,
         *conformance_commands,
         *finance_commands,
+        *status_commands,
     ]:
         main.add_command(command)
 

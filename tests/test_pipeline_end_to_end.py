@@ -174,6 +174,28 @@ def test_demo_summary_reads_gold(built: Build) -> None:
     assert f"Allocation coverage (USD): {share:.1f}%" in text
 
 
+def test_status_lists_last_loads_and_quarantined_files(built: Build) -> None:
+    from click.testing import CliRunner
+
+    from orchestration.cli import main
+
+    with built.env():
+        result = CliRunner().invoke(main, ["status"])
+        quarantined = query(
+            "select error from raw_aws_cur.export_loads where status = 'quarantined'"
+        )
+        [(loaded_rows,)] = query(
+            "select sum(row_count) from raw_aws_cur.export_loads where status = 'loaded'"
+            " and _dlt_load_id = (select max(_dlt_load_id) from raw_aws_cur.export_loads)"
+        )
+    assert result.exit_code == 0, result.output
+    aws_line = next(line for line in result.output.splitlines() if line.startswith("aws-cur"))
+    assert f"{int(loaded_rows):,} rows" in aws_line
+    assert "azure-cost        never loaded (FINOPS_AZURE_COST_PATH)" in result.output
+    for (error,) in quarantined[:20]:
+        assert error in result.output
+
+
 def test_dagster_recorded_partitioned_materializations(built: Build) -> None:
     import dagster as dg
 
