@@ -120,6 +120,7 @@ def dbt_build(tmp: Path, *select: str) -> None:
 def create_empty_aws_raw() -> None:
     """The AWS bronze model reads its raw table with source(): create it empty."""
     from ingestion.aws_cur.settings import LINE_ITEM_COLUMNS, LINEAGE_COLUMNS
+
     types = {
         "string": "varchar", "map": "varchar", "money": "decimal(38,10)",
         "rate": "decimal(38,16)", "quantity": "double precision",
