@@ -1,9 +1,11 @@
-"""Finance marts (budgets, alert events, KPIs) built for real on DuckDB and PostgreSQL.
+"""Finance marts (budgets, alert events, KPIs, unit economics) built for real on DuckDB and
+PostgreSQL.
 
-The AWS sample (two months, the second still open) is loaded with the real dlt source, the
-dbt project is seeded and built up to the finance marts, and every figure checked here is
-computed again in Python from gold.fct_cost_allocated / gold.fct_cost rows and the budgets
-seed CSV, with Decimal, to the cent.
+The AWS and business-metrics samples (two months, the second still open) are loaded with the
+real dlt sources, the dbt project is seeded and built up to the finance marts, and every figure
+checked here is computed again in Python from gold.fct_cost_allocated / gold.fct_cost rows, the
+budgets seed CSV and the business-metrics CSV files, with Decimal, to the cent (unit costs and
+margins to 1e-6).
 """
 
 from __future__ import annotations
@@ -52,25 +54,33 @@ def run_dbt(tmp: Path, *args: str) -> None:
     assert result.success and not failures, f"dbt {args} failed: {result.exception} {failures}"
 
 
-def build(kind: str, tmp: Path, pg_database: str | None) -> Iterator[None]:
+def build(kind: str, tmp: Path, pg_database: str | None) -> Iterator[Path]:
     """Generate, load and build one warehouse; yields with the environment pointing at it."""
+    from ingestion import business_metrics
     from ingestion.aws_cur import DATASET_NAME, aws_cur
     from ingestion.sample_data import generate
     from ingestion.warehouse import make_pipeline
 
-    sample = generate(tmp / "sample", months=2, scale=2000, seed=7)
+    sample = generate(
+        tmp / "sample", months=2, scale=2000, seed=7, providers=("aws", "business_metrics")
+    )
     with use_warehouse(kind, tmp / "warehouse.duckdb", pg_database):
         make_pipeline("aws_cur", DATASET_NAME).run(aws_cur(str(sample.roots["aws"])))
+        metrics_root = sample.roots["business_metrics"]
+        make_pipeline("business_metrics", business_metrics.DATASET_NAME).run(
+            business_metrics.dlt_source(str(metrics_root))
+        )
         run_dbt(tmp, "seed", "--select", "path:seeds")
         run_dbt(tmp, "build", "--select", "+path:models/gold/finance")
-        yield
+        yield metrics_root
 
 
 @pytest.fixture(
     scope="module", params=["duckdb", pytest.param("postgres", marks=pytest.mark.postgres)]
 )
 def warehouse(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):
-    """A built warehouse of each kind (PostgreSQL: the session's throwaway database)."""
+    """A built warehouse of each kind (PostgreSQL: the session's throwaway database); yields
+    the business-metrics sample folder."""
     tmp = tmp_path_factory.mktemp(f"finance_{request.param}")
     database = request.getfixturevalue("postgres_database") if request.param == "postgres" else None
     yield from build(request.param, tmp, database)
@@ -233,3 +243,120 @@ def test_budget_with_no_rate_leaves_other_currency_costs_out(warehouse) -> None:
             assert status == "converted" and excluded is None
         else:
             assert status == "missing_exchange_rate" and excluded == "USD"
+
+
+RATIO = Decimal("0.000001")
+
+
+def ratio(numerator: Decimal | None, denominator: Decimal | None) -> Decimal | None:
+    """numerator / denominator to 1e-6; None when either is missing or the denominator is 0."""
+    if numerator is None or denominator is None or denominator == 0:
+        return None
+    return (numerator / denominator).quantize(RATIO)
+
+
+def rounded(value: object) -> Decimal | None:
+    return None if value is None else Decimal(value).quantize(RATIO)
+
+
+def metrics_from_csv(root: Path) -> tuple[dict, dict]:
+    """From the sample CSV files: (month, product) -> {metric: total, 'days': n, 'customer_days':
+    sum}, and (month, product, currency) -> revenue."""
+    volumes: dict[tuple[date, str], dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
+    revenue: dict[tuple[date, str, str], Decimal] = defaultdict(Decimal)
+    for path in sorted(root.glob("*.csv")):
+        with path.open(newline="") as handle:
+            for row in csv.DictReader(handle):
+                day = date.fromisoformat(row["date"])
+                key = (day.replace(day=1), row["product"].strip().lower())
+                for metric in ("orders", "transactions", "active_customers"):
+                    volumes[key][metric] += Decimal(row[metric])
+                volumes[key]["days"] += 1  # one row per product and day in the wide form
+                revenue[(*key, row["currency"].upper())] += Decimal(row["revenue"])
+    return volumes, revenue
+
+
+def expected_unit_economics(root: Path) -> dict[tuple, dict[str, Decimal | None]]:
+    """(period, product, currency) -> every figure of rpt_unit_economics, from Decimal sums."""
+    costs: dict[tuple, list[Decimal]] = defaultdict(lambda: [Decimal(0), Decimal(0)])
+    for period, currency, product, effective, billed in query(
+        "select x_billing_period, billing_currency, x_product, effective_cost, billed_cost"
+        " from gold.fct_cost_allocated where x_product is not null"
+    ):
+        costs[(period, product.strip().lower(), currency)][0] += Decimal(effective)
+        costs[(period, product.strip().lower(), currency)][1] += Decimal(billed)
+    volumes, revenues = metrics_from_csv(root)
+    expected = {}
+    for key in set(costs) | set(revenues):
+        period, product, _ = key
+        effective, billed = costs.get(key, (None, None))
+        volume = volumes.get((period, product))
+        orders = volume["orders"] if volume else None
+        transactions = volume["transactions"] if volume else None
+        customers = volume["active_customers"] / volume["days"] if volume else None
+        revenue = revenues.get(key)
+        expected[key] = {
+            "effective_cost": effective,
+            "billed_cost": billed,
+            "orders": orders,
+            "revenue": revenue,
+            "active_customers": rounded(customers),
+            "cost_per_order": ratio(effective, orders),
+            "cost_per_transaction": ratio(effective, transactions),
+            "cost_per_active_customer": ratio(effective, customers),
+            "gross_margin": ratio(
+                None if revenue is None or effective is None else revenue - effective, revenue
+            ),
+        }
+    return expected
+
+
+def test_unit_economics_match_an_independent_decimal_computation(warehouse: Path) -> None:
+    columns = [
+        "effective_cost", "billed_cost", "orders", "revenue", "active_customers",
+        "cost_per_order", "cost_per_transaction", "cost_per_active_customer", "gross_margin",
+    ]  # fmt: skip
+    got = {
+        (period, product, currency): dict(zip(columns, values, strict=True))
+        for period, product, currency, *values in query(
+            f"select billing_period, product, currency, {', '.join(columns)}"
+            " from gold.rpt_unit_economics"
+        )
+    }
+    expected = expected_unit_economics(warehouse)
+    assert set(got) == set(expected)
+    for key, figures in expected.items():
+        for column, value in figures.items():
+            actual = got[key][column]
+            if value is None:
+                assert actual is None, (key, column, actual)
+            elif column in ("effective_cost", "billed_cost", "orders", "revenue"):
+                assert cents(actual) == cents(value), (key, column)
+            else:
+                assert rounded(actual) == value, (key, column, actual, value)
+    # the allocation rules give every product with business metrics a cost in the demo
+    volumes, _ = metrics_from_csv(warehouse)
+    for period, product in volumes:
+        row = expected.get((period, product, "USD"))
+        assert row and row["effective_cost"] and row["cost_per_order"], (period, product)
+    for (period, product, currency), row in sorted(expected.items()):
+        if row["cost_per_order"] is not None:
+            print(f"{period:%Y-%m} {product} {currency}: cost/order {row['cost_per_order']}")
+
+
+def test_kpi_unit_cost_is_cost_over_every_products_orders(warehouse: Path) -> None:
+    volumes, _ = metrics_from_csv(warehouse)
+    orders: dict[date, Decimal] = defaultdict(Decimal)
+    for (period, _), volume in volumes.items():
+        orders[period] += volume["orders"]
+    rows = query(
+        "select billing_period, effective_cost, business_orders, cost_per_order"
+        " from gold.rpt_kpi_monthly"
+    )
+    assert rows
+    for period, effective, business_orders, cost_per_order in rows:
+        if period not in orders:
+            assert business_orders is None and cost_per_order is None, period
+            continue
+        assert cents(business_orders) == cents(orders[period])
+        assert rounded(cost_per_order) == ratio(Decimal(effective), orders[period])

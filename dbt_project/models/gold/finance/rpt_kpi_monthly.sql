@@ -23,6 +23,16 @@ forecasts as (
     select * from {{ ref('int_cost_forecasts') }}
 ),
 
+-- business volume of every product together per month: the unit-cost denominators
+business_volumes as (
+    select
+        billing_period,
+        sum(case when metric = 'orders' then value end) as orders,
+        sum(case when metric = 'transactions' then value end) as transactions
+    from {{ ref('int_business_metrics') }}
+    group by billing_period
+),
+
 classified as (
     select
         x_billing_period as billing_period,
@@ -189,7 +199,9 @@ joined as (
                     dbt.dateadd('month', 1, 'cost_scopes.billing_period')) }} as date))
                 then month_forecasts.forecast_cost
         end as forecast_cost,
-        month_forecasts.made_on as frozen_made_on
+        month_forecasts.made_on as frozen_made_on,
+        business_volumes.orders,
+        business_volumes.transactions
     from cost_scopes
     left join allocation_scopes
         on
@@ -204,6 +216,8 @@ joined as (
         on
             cost_scopes.billing_period = month_forecasts.billing_period
             and cost_scopes.x_provider = month_forecasts.x_provider
+    left join business_volumes
+        on cost_scopes.billing_period = business_volumes.billing_period
 ),
 
 final as (
@@ -245,7 +259,12 @@ final as (
             when is_month_complete
                 then cast(round(100 * (effective_cost - forecast_cost) / nullif(forecast_cost, 0), 4) as decimal(38, 4))
         end as forecast_variance_pct,
-        cast(coalesce(is_month_complete, false) as boolean) as is_month_complete
+        cast(coalesce(is_month_complete, false) as boolean) as is_month_complete,
+        cast(orders as {{ type_money() }}) as business_orders,
+        cast(transactions as {{ type_money() }}) as business_transactions,
+        cast(round(effective_cost / nullif(orders, 0), 10) as {{ type_money() }}) as cost_per_order,
+        cast(round(effective_cost / nullif(transactions, 0), 10) as {{ type_money() }})
+            as cost_per_transaction
     from joined
 )
 
