@@ -53,12 +53,14 @@ classified as (
 ),
 
 {%- for column, series_type in scopes %}
+    {#- a constant scope ('all') is not grouped by: PostgreSQL rejects a literal in group by #}
+    {%- set group_by_scope = '' if column.startswith("'") else ', ' ~ column %}
 
     cost_{{ series_type }} as (
         select
             billing_period,
             billing_currency,
-            {{ column }},
+            {{ column }} as x_provider,
             sum(billed_cost) as billed_cost,
             sum(effective_cost) as effective_cost,
             sum(case when is_usage and not is_unused_commitment then effective_cost else 0 end)
@@ -92,17 +94,17 @@ classified as (
             sum(case when is_kubernetes_idle then effective_cost else 0 end)
                 as kubernetes_idle_cost
         from classified
-        group by billing_period, billing_currency, {{ column }}
+        group by billing_period, billing_currency{{ group_by_scope }}
     ),
 
     allocation_{{ series_type }} as (
         select
             x_billing_period as billing_period,
             billing_currency,
-            {{ column }},
+            {{ column }} as x_provider,
             sum(case when x_team is not null then effective_cost else 0 end) as allocated_cost
         from allocated
-        group by x_billing_period, billing_currency, {{ column }}
+        group by x_billing_period, billing_currency{{ group_by_scope }}
     ),
 
     -- the scope's currencies and last charge day in each period: a forecast is compared only
@@ -110,11 +112,11 @@ classified as (
     scope_period_{{ series_type }} as (
         select
             x_billing_period as billing_period,
-            {{ column }},
+            {{ column }} as x_provider,
             count(distinct billing_currency) as currency_count,
             max(cast(charge_period_start as date)) as last_charge_date
         from costs
-        group by x_billing_period, {{ column }}
+        group by x_billing_period{{ group_by_scope }}
     ),
 {%- endfor %}
 
