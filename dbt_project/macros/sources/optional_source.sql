@@ -1,3 +1,4 @@
+-- noqa: disable=LT02
 {#
     A source table that may not exist yet: a deployment loads only the providers it uses, so a
     provider's bronze model must build (empty) before its raw table is ever written.

@@ -1,7 +1,7 @@
 with
 
 source as (
-    select * from {{ optional_source('raw_aws_cur', 'export_loads') }} as raw_export_loads
+    select raw_export_loads.* from {{ optional_source('raw_aws_cur', 'export_loads') }} as raw_export_loads
 ),
 
 renamed as (

@@ -1,7 +1,7 @@
 with
 
 source as (
-    select * from {{ optional_source('raw_aws_cur', 'line_items') }} as raw_line_items
+    select raw_line_items.* from {{ optional_source('raw_aws_cur', 'line_items') }} as raw_line_items
 ),
 
 renamed as (

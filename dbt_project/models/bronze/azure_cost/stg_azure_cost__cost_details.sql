@@ -90,7 +90,7 @@
 with
 
 source as (
-    select * from {{ optional_source('raw_azure_cost', 'cost_details', raw_columns) }} as raw_rows
+    select raw_rows.* from {{ optional_source('raw_azure_cost', 'cost_details', raw_columns) }} as raw_rows
 ),
 
 flagged as (

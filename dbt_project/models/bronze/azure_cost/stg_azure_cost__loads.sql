@@ -24,7 +24,7 @@
 with
 
 source as (
-    select * from {{ optional_source('raw_azure_cost', 'loads', raw_columns) }} as raw_rows
+    select raw_rows.* from {{ optional_source('raw_azure_cost', 'loads', raw_columns) }} as raw_rows
 )
 
 select
