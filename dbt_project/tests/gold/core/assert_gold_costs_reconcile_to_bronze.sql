@@ -1,7 +1,8 @@
 /*
-    Nothing lost: per provider, billing account (payer) and billing period, the sum of
+    Nothing lost: per billing account (payer) and billing period, the sum of AWS
     fct_cost.billed_cost equals the bronze total of the latest export's rows, computed
-    straight from bronze as coalesce(net unblended cost, unblended cost).
+    straight from bronze as coalesce(net unblended cost, unblended cost). (Each other
+    provider's gold total is reconciled to its files by its ingestion tests.)
 
     Threshold: the absolute difference must stay within 0.01 (one cent) per group; gold keeps
     decimal(38,10), so any difference is a lost, duplicated or remapped line, not rounding.
@@ -31,7 +32,9 @@ gold_totals as (
         1 as gold_lines,
         0 as bronze_lines
     from {{ ref('fct_cost') }}
-    where {{ billing_window_filter('x_billing_period') }}
+    where
+        x_provider = 'aws'
+        and {{ billing_window_filter('x_billing_period') }}
 ),
 
 aws_bronze_totals as (
