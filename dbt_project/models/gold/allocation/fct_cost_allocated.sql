@@ -1,19 +1,78 @@
 {#-
-    Cost by owner: fct_cost's directly allocated lines, plus every shared pool split across its
-    targets per billing period and currency. Splits use largest-remainder rounding at the cent:
+    Cost by owner: fct_cost's directly allocated lines, the bill lines of cloud Kubernetes
+    nodes split across namespaces (silver/allocation/int_kubernetes_bill_split), plus every
+    shared pool split across its targets per billing period and currency. Splits use largest-remainder rounding at the cent:
     each target gets its share rounded down to the cent, the cents left go one by one to the
     largest remainders, and any sub-cent rest to the largest share, so the parts sum exactly to
     the pool. A pool with no target (no team had direct cost) stays unallocated.
+
+    Kubernetes: a node-day's bill line group is replaced by its split rows (method kubernetes or
+    kubernetes_idle, rule id = cluster) only when fct_cost holds exactly the lines silver split
+    (same totals and line count); a month whose export changed and whose fct_cost was not rebuilt
+    keeps its lines as they were, so nothing is lost or counted twice. Split rows count as their
+    team's direct cost for proportional pools.
 -#}
 {%- set dims = [
     'x_billing_period', 'billing_currency', 'x_provider', 'billing_account_id',
     'sub_account_id', 'service_category', 'service_name', 'charge_category', 'x_charge_kind',
 ] -%}
 
+{%- set split_group_columns = dims + [
+    'x_product', 'x_environment', 'resource_id', 'cast(charge_period_start as date)',
+] -%}
+
 with
 
+kubernetes_split as (
+    select * from {{ ref('int_kubernetes_bill_split') }}
+),
+
+all_costs as (
+    select
+        *,
+        {{ surrogate_key(split_group_columns) }} as x_split_group_key
+    from {{ ref('fct_cost') }}
+),
+
+split_groups as (
+    select
+        x_split_group_key,
+        max(group_billed_cost) as billed_cost,
+        max(group_effective_cost) as effective_cost,
+        max(group_line_count) as line_count
+    from kubernetes_split
+    group by x_split_group_key
+),
+
+cost_groups as (
+    select
+        x_split_group_key,
+        sum(billed_cost) as billed_cost,
+        sum(effective_cost) as effective_cost,
+        count(*) as line_count
+    from all_costs
+    where x_split_group_key in (select split_groups.x_split_group_key from split_groups)
+    group by x_split_group_key
+),
+
+split_matched as (
+    select split_groups.x_split_group_key
+    from split_groups
+    inner join cost_groups
+        on
+            split_groups.x_split_group_key = cost_groups.x_split_group_key
+            and split_groups.billed_cost = cost_groups.billed_cost
+            and split_groups.effective_cost = cost_groups.effective_cost
+            and split_groups.line_count = cost_groups.line_count
+),
+
+-- every line but the Kubernetes nodes' split ones: allocated as fct_cost says
 costs as (
-    select * from {{ ref('fct_cost') }}
+    select * from all_costs
+    where not exists (
+        select 1 from split_matched
+        where split_matched.x_split_group_key = all_costs.x_split_group_key
+    )
 ),
 
 hierarchy as (
@@ -38,6 +97,49 @@ pools as (
 
 targets as (
     {{ as_was('shared_cost_targets') }}
+),
+
+kubernetes as (
+    select
+        {%- for dim in dims %}
+            split.{{ dim }},
+        {%- endfor %}
+        split.team as x_team,
+        lower(hierarchy.cost_center) as x_cost_center,
+        lower(hierarchy.department) as x_department,
+        lower(hierarchy.business_unit) as x_business_unit,
+        hierarchy.legal_entity as x_legal_entity,
+        split.x_product,
+        split.x_environment,
+        split.allocation_method as x_allocation_method,
+        split.cluster_id as x_allocation_rule_id,
+        split.charge_date,
+        sum(split.billed_cost) as billed_cost,
+        sum(split.effective_cost) as effective_cost,
+        sum(split.line_count) as line_count
+    from kubernetes_split as split
+    inner join split_matched
+        on split.x_split_group_key = split_matched.x_split_group_key
+    left join hierarchy
+        on
+            split.x_billing_period = hierarchy.billing_period
+            and split.team = lower(hierarchy.team)
+            and split.x_billing_period >= hierarchy.valid_from
+            and (hierarchy.valid_to is null or split.x_billing_period <= hierarchy.valid_to)
+    group by
+        {%- for dim in dims %}
+            split.{{ dim }},
+        {%- endfor %}
+        split.team,
+        lower(hierarchy.cost_center),
+        lower(hierarchy.department),
+        lower(hierarchy.business_unit),
+        hierarchy.legal_entity,
+        split.x_product,
+        split.x_environment,
+        split.allocation_method,
+        split.cluster_id,
+        split.charge_date
 ),
 
 direct as (
@@ -84,16 +186,32 @@ pool_amounts as (
     group by {{ dims | join(', ') }}, x_allocation_rule_id
 ),
 
--- each team's direct billed cost per period and currency: the proportional weights
+-- each team's direct billed cost per period and currency (its Kubernetes share included): the
+-- proportional weights
 team_direct as (
     select
         x_billing_period,
         billing_currency,
-        x_team as team,
-        sum(billed_cost) as direct_cost
-    from costs
-    where x_allocation_method != 'shared_pool' and x_team is not null
-    group by x_billing_period, billing_currency, x_team
+        team,
+        sum(direct_cost) as direct_cost
+    from (
+        select
+            x_billing_period,
+            billing_currency,
+            x_team as team,
+            billed_cost as direct_cost
+        from costs
+        where x_allocation_method != 'shared_pool' and x_team is not null
+        union all
+        select
+            x_billing_period,
+            billing_currency,
+            x_team as team,
+            billed_cost as direct_cost
+        from kubernetes
+        where x_team is not null
+    ) as direct_costs
+    group by x_billing_period, billing_currency, team
 ),
 
 pool_periods as (
@@ -275,6 +393,23 @@ unioned as (
         effective_cost,
         line_count
     from direct
+    union all
+    select
+        {{ dims | join(', ') }},
+        x_team,
+        x_cost_center,
+        x_department,
+        x_business_unit,
+        x_legal_entity,
+        x_product,
+        x_environment,
+        x_allocation_method,
+        x_allocation_rule_id,
+        charge_date,
+        billed_cost,
+        effective_cost,
+        line_count
+    from kubernetes
     union all
     select
         {%- for dim in dims %}
