@@ -35,6 +35,7 @@ ALLOCATION_SEEDS = (
     "shared_cost_pools",
     "shared_cost_targets",
     "charge_policy",
+    "kubernetes_namespaces",
 )
 SEED_SCHEMA = "silver"
 EXPORT_COLUMNS = (

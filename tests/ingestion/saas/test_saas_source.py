@@ -81,13 +81,16 @@ def test_generated_invoices_load_and_build_silver(warehouse: str, tmp_path: Path
     create_empty_aws_raw()
     dbt_build(tmp_path, "+int_costs_unioned", "stg_saas__loads")
     silver = query(
-        "select charge_category, sum(billed_cost), sum(effective_cost), count(list_cost), "
+        "select charge_category, sum(billed_cost), sum(effective_cost), "
+        "sum(case when list_cost = billed_cost and contracted_cost = billed_cost "
+        "then 0 else 1 end), "
         "count(*), count(x_team) from silver.int_costs_unioned where x_provider = 'saas' "
         "group by charge_category order by charge_category"
     )
     by_category = {row[0]: row for row in silver}
     assert sum(row[1] for row in silver) == sum(expected.values())
-    assert all(row[1] == row[2] and row[3] == 0 for row in silver)  # billed = effective
+    # billed = effective, and list = contracted = billed where the invoice gives no prices
+    assert all(row[1] == row[2] and row[3] == 0 for row in silver)
     assert set(by_category) == {"Credit", "Tax", "Usage"}
     assert by_category["Usage"][5] == by_category["Usage"][4]  # every usage line has a team
     providers = query(

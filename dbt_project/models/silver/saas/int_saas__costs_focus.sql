@@ -57,13 +57,19 @@ final as (
             case when coalesce(owners.charge_type, 'Usage') = 'Usage' then owners.unit end
             as {{ type_varchar() }}
         ) as consumed_unit,
-        cast(owners.contracted_cost as {{ type_money() }}) as contracted_cost,
+        -- FOCUS requires ContractedCost and ListCost on every row: an invoice without them
+        -- was charged at its contracted (and, absent a list price, list) price: the amount
+        cast(coalesce(owners.contracted_cost, owners.amount) as {{ type_money() }})
+            as contracted_cost,
         cast(null as {{ type_unit_price() }}) as contracted_unit_price,
         cast(owners.amount as {{ type_money() }}) as effective_cost,
         cast(null as {{ type_varchar() }}) as host_provider_name,
         cast(owners.invoice_id as {{ type_varchar() }}) as invoice_id,
         cast(owners.vendor as {{ type_varchar() }}) as invoice_issuer_name,
-        cast(owners.list_cost as {{ type_money() }}) as list_cost,
+        cast(
+            coalesce(owners.list_cost, owners.contracted_cost, owners.amount)
+            as {{ type_money() }}
+        ) as list_cost,
         cast(null as {{ type_unit_price() }}) as list_unit_price,
         cast(
             case when coalesce(owners.charge_type, 'Usage') = 'Usage' then 'Standard' end
