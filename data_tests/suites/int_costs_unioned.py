@@ -30,6 +30,11 @@ MANDATORY_COLUMNS = (
 )
 
 
+# providers round each money column on its own (Azure to 8 decimals, from unit price x quantity),
+# so the ordering is checked up to rounding noise, far below a cent
+ORDER_TOLERANCE = "0.0001"
+
+
 def frame_sql(first: date, last: date, table: str = "silver.int_costs_unioned") -> str:
     """Aggregate of the billing window: null counts and usage price-order violations."""
     nulls = ",\n    ".join(
@@ -51,7 +56,10 @@ select
         case
             when charge_category = 'Usage'
                 and commitment_discount_id is null
-                and not (list_cost >= contracted_cost and contracted_cost >= effective_cost)
+                and not (
+                    list_cost + {ORDER_TOLERANCE} >= contracted_cost
+                    and contracted_cost + {ORDER_TOLERANCE} >= effective_cost
+                )
                 then 1
             else 0
         end
