@@ -11,7 +11,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-DEMO_ARGS = ("demo", "--scale", "20000")  # three billing months, 2025-01..2025-03
+DEMO_ARGS = ("demo", "--scale", "20000")  # three billing months, 2025-01..2025-03, every provider
 
 
 @pytest.fixture(scope="session")
@@ -25,7 +25,7 @@ def demo_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
         env=env,
         capture_output=True,
         text=True,
-        timeout=240,
+        timeout=900,
     )
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
     return home / "warehouse.duckdb"
