@@ -82,7 +82,9 @@ def generate(out: Path, months: int, scale: int, seed: int) -> None:
     _generate(out, months, scale, seed)
 
 
-def _generate(out: Path, months: int, scale: int, seed: int) -> Path:
+def _generate(
+    out: Path, months: int, scale: int, seed: int, providers: tuple[str, ...] | None = None
+) -> Path:
     from ingestion.sample_data import generate as generate_sample
 
     if months < 1 or scale < 100:
@@ -94,7 +96,7 @@ def _generate(out: Path, months: int, scale: int, seed: int) -> Path:
         months=months,
         scale=scale,
         seed=seed,
-        providers=SAMPLE_PROVIDERS,
+        providers=providers or SAMPLE_PROVIDERS,
         progress=lambda m: click.echo(f"  {m}", err=True),
     )
     _status(f"sample data ready in {time.monotonic() - started:.1f}s")
@@ -192,15 +194,25 @@ SAMPLE_ROOTS = {
 @click.option("--months", default=3, show_default=True)
 @click.option("--scale", default=50_000, show_default=True, help="Line items per month.")
 @click.option("--seed", default=42, show_default=True)
+@click.option(
+    "--providers",
+    default=",".join(SAMPLE_PROVIDERS),
+    show_default=True,
+    help="Comma-separated sample providers to generate and load.",
+)
 @click.pass_context
 @_guarded
-def demo(ctx: click.Context, months: int, scale: int, seed: int) -> None:
+def demo(ctx: click.Context, months: int, scale: int, seed: int, providers: str) -> None:
     """Generate sample data for every provider and run the whole pipeline into DuckDB."""
     from ingestion import registry
 
     started = time.monotonic()
     sample = home() / "sample"
-    _generate(sample, months, scale, seed)
+    chosen = tuple(name.strip() for name in providers.split(",") if name.strip())
+    unknown = sorted(set(chosen) - set(SAMPLE_PROVIDERS))
+    if unknown:
+        raise click.BadParameter(f"unknown provider(s) {unknown}; known: {SAMPLE_PROVIDERS}")
+    _generate(sample, months, scale, seed, chosen)
     for spec in registry.SOURCES:
         root = sample / SAMPLE_ROOTS.get(spec.name, spec.module_name)
         if root.exists():

@@ -11,7 +11,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-DEMO_ARGS = ("demo", "--scale", "20000")  # three billing months, 2025-01..2025-03, every provider
+DEMO_ARGS = ("demo", "--scale", "20000", "--providers", "aws")  # 2025-01..2025-03
 
 
 @pytest.fixture(scope="session")

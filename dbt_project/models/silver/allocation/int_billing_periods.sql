@@ -1,3 +1,5 @@
+{{ config(materialized='table') }}
+
 {#-
     One row per billing period with cost data: whether it is closed (its latest close record is
     a close, not a reopen) and by which close. Closed periods are allocated with the rules saved

@@ -1,3 +1,5 @@
+{{ config(materialized='table') }}
+
 {#-
     Canonical team, cost center, product and environment of every distinct tag set, per billing
     period: the first key of tag_key_map (by priority) that the tags carry, its value trimmed and
