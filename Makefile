@@ -43,7 +43,7 @@ $(EMULATORS): tests/emulators/package.json tests/emulators/package-lock.json
 emulators: $(EMULATORS) ## protocol emulators the tests use (Azurite for Azure Blob Storage, from npm)
 
 test: install emulators ## the whole test suite (DuckDB and PostgreSQL)
-	$(RUN) pytest -q
+	$(RUN) pytest -q -n 2 --dist loadfile
 
 test-dbt: install ## dbt models only, both warehouses
 	$(RUN) pytest -q tests/dbt

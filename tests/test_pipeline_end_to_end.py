@@ -163,13 +163,13 @@ def test_demo_summary_reads_gold(built: Build) -> None:
 
     with built.env():
         text = render_summary()
+        # the coverage printed is the allocated share of fct_cost_allocated, computed here again
+        allocated, total = query(
+            "select sum(case when x_is_allocated then effective_cost else 0 end),"
+            " sum(effective_cost) from gold.fct_cost_allocated where billing_currency = 'USD'"
+        )[0]
     assert "aws" in text and built.months[0] in text
     assert "(tagging coverage)" in text
-    # the coverage printed is the allocated share of fct_cost_allocated, computed here again
-    allocated, total = query(
-        "select sum(case when x_is_allocated then effective_cost else 0 end), sum(effective_cost)"
-        " from gold.fct_cost_allocated where billing_currency = 'USD'"
-    )[0]
     share = Decimal(str(allocated)) / Decimal(str(total)) * 100
     assert f"Allocation coverage (USD): {share:.1f}%" in text
 

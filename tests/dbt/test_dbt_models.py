@@ -344,8 +344,9 @@ def run_scenario(wh: Warehouse, tmp: Path) -> Warehouse:
         "select sum(billed_cost), sum(effective_cost), sum(line_count) from gold.fct_cost_daily"
     )
     wh.snapshots["focus_billed"] = wh.run('select sum("BilledCost") from gold.focus_cost')
+    # the owner named by tags (silver); gold's x_team is the allocated team
     wh.snapshots["teams"] = wh.run(
-        "select distinct x_team, x_has_owner_tag from gold.fct_cost"
+        "select distinct x_team, x_has_owner_tag from silver.int_costs_unioned"
         " where x_team is not null order by x_team"
     )
     dbt(wh, tmp, "build")

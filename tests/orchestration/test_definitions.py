@@ -49,9 +49,15 @@ def test_every_dependency_exists_and_gold_traces_back_to_raw() -> None:
         assert deps <= set(graph), (
             f"{key} depends on assets that are not defined: {deps - set(graph)}"
         )
+    # the posted journal comes from `finops close` (the finance schema), not from a raw export;
+    # planning inputs (budgets) are seeds only
+    closing = {dg.AssetKey(["finance", "journal_lines"])}
     for key in graph:
-        if key.path[0] == "gold":
-            assert dg.AssetKey(["raw", "aws_cur", "line_items"]) in _ancestors(graph, key), key
+        if key.path[0] == "gold" and key.path[-1] not in ("int_budget_lines",):
+            ancestors = _ancestors(graph, key)
+            assert dg.AssetKey(["raw", "aws_cur", "line_items"]) in ancestors or (
+                ancestors & closing
+            ), key
 
 
 def test_dbt_tests_are_asset_checks() -> None:
@@ -64,16 +70,27 @@ def test_dbt_tests_are_asset_checks() -> None:
 def test_every_asset_is_partitioned_by_billing_month() -> None:
     for key in _graph():
         assets = defs.resolve_assets_def(key)
+        if key.path[0] == "finance":
+            # appended by `finops close` / the month_end_close job, which Dagster only reads
+            assert not assets.is_materializable, key
+            continue
         assert assets.partitions_def is not None, key
 
 
 def test_dbt_build_arguments_carry_the_billing_window() -> None:
     assert dbt_build_args(date(2025, 1, 1), date(2025, 3, 1)) == [
         "build",
+        "--exclude-resource-type",
+        "unit_test",
         "--vars",
         '{"min_billing_period": "2025-01-01", "max_billing_period": "2025-03-01"}',
     ]
-    assert dbt_build_args(None, None, full_refresh=True) == ["build", "--full-refresh"]
+    assert dbt_build_args(None, None, full_refresh=True) == [
+        "build",
+        "--exclude-resource-type",
+        "unit_test",
+        "--full-refresh",
+    ]
 
 
 def test_months_group_into_contiguous_runs() -> None:

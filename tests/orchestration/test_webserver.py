@@ -126,7 +126,11 @@ def test_ui_lists_the_graph_schedules_and_sensors(dagster_dev: Dagster) -> None:
         "{ ... on Sensors { results { name } } } }",
         {"s": selector},
     )
-    assert [s["name"] for s in data["schedulesOrError"]["results"]] == ["daily_refresh"]
+    assert sorted(s["name"] for s in data["schedulesOrError"]["results"]) == [
+        "daily_refresh",
+        "month_end_close_schedule",
+        "weekly_showback_schedule",
+    ]
     assert {s["name"] for s in data["sensorsOrError"]["results"]} == {
         "aws_export_sensor",
         "gold_freshness_sensor",
