@@ -136,6 +136,7 @@ def test_ui_lists_the_graph_schedules_and_sensors(dagster_dev: Dagster) -> None:
         "gold_freshness_sensor",
         "run_failure_alert",
         "anomaly_alerts",
+        "budget_alerts",
     }
 
 
