@@ -1,6 +1,6 @@
 """Shared test setup: isolated state folders, telemetry off, a throwaway PostgreSQL database.
 
-Each warehouse is built once per session (see `tests/pipeline_builds.py`); tests then query it.
+The end-to-end warehouses are built once each (see `tests/pipeline_builds.py`); tests query them.
 """
 
 from __future__ import annotations

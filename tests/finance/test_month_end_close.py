@@ -38,9 +38,9 @@ def warehouse(
     if request.param == "postgres":
         with _admin_connection() as con:
             con.execute(f'create database "{database}"')
-    sample = generate(root / "sample", months=2, scale=20_000, seed=11)
+    sample = generate(root / "sample", months=2, scale=3_000, seed=11)
     # the restatement: the same payers' February, regenerated with other draws
-    restated = generate(root / "restated", months=2, scale=20_000, seed=12)
+    restated = generate(root / "restated", months=2, scale=3_000, seed=12)
     with use_warehouse(request.param, root / "wh.duckdb", database):
         os.environ["FINOPS_AWS_CUR_PATH"] = str(sample.roots["aws"])
         try:

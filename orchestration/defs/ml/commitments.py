@@ -2,8 +2,6 @@
 
 import dagster as dg
 
-from ml.commitments.kpis import commitment_kpis
-from ml.commitments.run import recommend_commitments
 from orchestration.lib.asset_keys import model_key
 from orchestration.lib.partitions import billing_month, single_run
 from orchestration.lib.tables import read_sql, write_table
@@ -57,6 +55,10 @@ COLUMNS = {
 )
 def commitment_recommendations(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     """Size new commitments on the latest 30 days of gold usage and record today's KPIs."""
+    # scipy / scikit-learn are imported only by this step, not by every process loading the defs
+    from ml.commitments.kpis import commitment_kpis
+    from ml.commitments.run import recommend_commitments
+
     usage = read_sql(ELIGIBLE_USAGE_SQL)
     usage["on_demand_cost"] = usage["on_demand_cost"].astype(float)
     recommendations = recommend_commitments(usage, negative="clip")

@@ -5,9 +5,6 @@ from datetime import UTC, datetime
 import dagster as dg
 import pandas as pd
 
-from ml.anomaly.root_cause import explain
-from ml.anomaly.run import detect_many
-from ml.forecasting.run import forecast_many
 from orchestration.defs.ml.series import SERIES_DIMENSIONS, daily_lines, long_series
 from orchestration.lib.asset_keys import model_key
 from orchestration.lib.partitions import billing_month, single_run
@@ -60,6 +57,8 @@ def cost_forecasts(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     Append-only history: each day's forecasts are kept under `made_on`, so forecast variance
     can be measured later; rerunning on the same day replaces that day's forecasts.
     """
+    from ml.forecasting.run import forecast_many  # scikit-learn: imported only by this step
+
     history = long_series(daily_lines())
     forecasts = forecast_many(history, SERIES)
     made_on = datetime.now(UTC).date()
@@ -84,6 +83,9 @@ def cost_forecasts(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
 @ml_asset
 def cost_anomalies(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     """Days whose cost leaves the seasonal band, with severity and the main driver."""
+    from ml.anomaly.root_cause import explain
+    from ml.anomaly.run import detect_many
+
     lines = daily_lines()
     anomalies = detect_many(long_series(lines), SERIES)
     anomalies = anomalies.assign(

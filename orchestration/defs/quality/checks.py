@@ -4,20 +4,23 @@ Severity follows the failed expectations: a critical one gives ERROR (and blocks
 when the check is blocking), warnings alone give WARN and never block.
 """
 
+# the suites are imported inside each check: great_expectations takes seconds to import, and
+# most processes that load these definitions (the UI, the daemon, other steps) run no check
+
 from datetime import date
+from typing import TYPE_CHECKING
 
 import dagster as dg
 
-from data_tests.runner import SuiteResult, run_suite
-from data_tests.suites import fct_cost_daily as gold
-from data_tests.suites import int_costs_unioned as silver
-from data_tests.suites import raw_aws_cur_line_items as raw
 from orchestration.lib.asset_keys import model_key, raw_key
 from orchestration.lib.partitions import billing_month
 from orchestration.lib.tables import read_sql
 
 # without a partition (manual check run) the latest periods are checked
 LATEST_PERIODS = 3
+
+if TYPE_CHECKING:
+    from data_tests.runner import SuiteResult
 
 RAW = raw_key("aws_cur", "line_items")
 SILVER = model_key("silver", "int_costs_unioned")
@@ -48,7 +51,7 @@ def billing_window(
 
 
 def to_check_result(
-    result: SuiteResult,
+    result: "SuiteResult",
     first: date,
     last: date,
     severity: dg.AssetCheckSeverity = dg.AssetCheckSeverity.ERROR,
@@ -71,6 +74,9 @@ def to_check_result(
 )
 def raw_line_items_quality(context: dg.AssetCheckExecutionContext) -> dg.AssetCheckResult:
     """Required columns and types, ISO currencies, rows dated inside their billing period."""
+    from data_tests.runner import run_suite
+    from data_tests.suites import raw_aws_cur_line_items as raw
+
     first, last = billing_window(context, "raw_aws_cur.line_items", "billing_period")
     result = run_suite(raw.schema_suite(), raw.schema_frame(read_sql(raw.COLUMNS_SQL)))
     periods = raw.periods_frame(read_sql(raw.periods_sql(first, last)))
@@ -81,6 +87,9 @@ def raw_line_items_quality(context: dg.AssetCheckExecutionContext) -> dg.AssetCh
 @dg.asset_check(asset=SILVER, blocking=True, partitions_def=billing_month, name="focus_conformance")
 def focus_conformance(context: dg.AssetCheckExecutionContext) -> dg.AssetCheckResult:
     """FOCUS allowed values and mandatory columns (ERROR); usage price ordering (WARN)."""
+    from data_tests.runner import run_suite
+    from data_tests.suites import int_costs_unioned as silver
+
     first, last = billing_window(context, "silver.int_costs_unioned", "x_billing_period")
     result = run_suite(silver.suite(), read_sql(silver.frame_sql(first, last)))
     return to_check_result(result, first, last)
@@ -95,6 +104,9 @@ def focus_conformance(context: dg.AssetCheckExecutionContext) -> dg.AssetCheckRe
 )
 def reconciles_to_silver(context: dg.AssetCheckExecutionContext) -> dg.AssetCheckResult:
     """fct_cost and fct_cost_daily totals and row counts equal silver per billing period."""
+    from data_tests.runner import run_suite
+    from data_tests.suites import fct_cost_daily as gold
+
     first, last = billing_window(context, "gold.fct_cost_daily", "x_billing_period")
     result = run_suite(gold.reconcile_suite(), read_sql(gold.totals_sql(first, last)))
     return to_check_result(result, first, last)
@@ -105,6 +117,9 @@ def reconciles_to_silver(context: dg.AssetCheckExecutionContext) -> dg.AssetChec
 )
 def cost_distribution(context: dg.AssetCheckExecutionContext) -> dg.AssetCheckResult:
     """Unallocated usage share and day-over-day change within bounds (WARN only)."""
+    from data_tests.runner import run_suite
+    from data_tests.suites import fct_cost_daily as gold
+
     first, last = billing_window(context, "gold.fct_cost_daily", "x_billing_period")
     totals = read_sql(gold.totals_sql(first, last))
     result = run_suite(gold.allocation_suite(), totals)

@@ -52,6 +52,10 @@ def _build(
     context: dg.AssetExecutionContext, dbt: DbtCliResource, config: DbtBuildConfig
 ) -> Iterator[Any]:
     os.environ.update(dbt_env())
+    # a run of a few assets (a UI selection, a retry of one model) must not run a singular test
+    # that also reads an unselected model: dbt's default `eager` would, and fail on a missing
+    # table; `buildable` keeps tests whose models are all selected or upstream of the selection
+    os.environ.setdefault("DBT_INDIRECT_SELECTION", "buildable")
     first, last = window_of(context)
     args = dbt_build_args(first, last, config.full_refresh)
     context.log.info("dbt %s", " ".join(args))
