@@ -234,3 +234,15 @@ def test_planted_spikes_are_flagged_as_anomalies(built: Build, sample) -> None:
         }
     assert spike_days, "the sample plants spikes"
     assert spike_days & flagged, (spike_days, flagged)
+
+
+def test_each_dbt_invocation_reuses_the_parse_state_of_the_last(built: Build) -> None:
+    from orchestration.lib.dbt_state import KEEP_RUN_FOLDERS, state_dir
+
+    folders = sorted((state_dir() / "runs").iterdir(), key=lambda p: p.stat().st_mtime)
+    assert 2 <= len(folders) <= KEEP_RUN_FOLDERS
+    # the finance marts step of the last run follows the models step of the same run: same
+    # project, vars and profile, so dbt must not parse the project again
+    newest = folders[-1]
+    assert "finance_marts" in newest.name
+    assert "Nothing changed, skipping partial parsing" in (newest / "dbt.log").read_text()

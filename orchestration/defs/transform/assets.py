@@ -12,6 +12,7 @@ from dagster_dbt import DbtCliResource, dbt_assets
 from ingestion.warehouse import dbt_env
 from orchestration.defs.transform.project import dbt_project
 from orchestration.defs.transform.translator import FinopsDbtTranslator
+from orchestration.lib import dbt_state
 from orchestration.lib.partitions import billing_month, single_run, window_of
 
 
@@ -59,7 +60,10 @@ def _build(
     first, last = window_of(context)
     args = dbt_build_args(first, last, config.full_refresh)
     context.log.info("dbt %s", " ".join(args))
-    yield from dbt.cli(args, context=context).stream()
+    target = dbt_state.invocation_target(context.run_id, context.op_def.name)
+    yield from dbt.cli(args, context=context, target_path=target).stream()
+    dbt_state.keep_parse_state(target)
+    dbt_state.prune_invocations()
 
 
 @dbt_assets(
