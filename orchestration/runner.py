@@ -99,7 +99,13 @@ def run_months(
 
 
 def _selection(defs: dg.Definitions, sources: list[str] | None) -> list[dg.AssetKey] | None:
-    """The raw tables of `sources` and everything downstream; None means the whole job."""
+    """The raw tables of `sources`, everything downstream, and the models those read.
+
+    Downstream alone is not enough: the silver union reads every provider's model, and in a
+    warehouse that never built them (the first `finops ingest saas`) those would be missing.
+    Other sources' raw tables are never loaded; their models build from what raw holds.
+    None means the whole job.
+    """
     if not sources:
         return None
     from ingestion import registry
@@ -111,7 +117,9 @@ def _selection(defs: dg.Definitions, sources: list[str] | None) -> list[dg.Asset
         for table in spec.load().TABLES
     ]
     graph = defs.resolve_asset_graph()
-    return sorted(dg.AssetSelection.assets(*keys).downstream().resolve(graph))
+    downstream = dg.AssetSelection.assets(*keys).downstream()
+    models_read = downstream.upstream() - dg.AssetSelection.groups("ingestion")
+    return sorted((downstream | models_read).resolve(graph))
 
 
 @contextmanager
