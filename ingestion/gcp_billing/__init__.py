@@ -136,8 +136,8 @@ def dlt_source(
     return cost, loads
 
 
-def months_found(path: str) -> list[str]:
+def months_found(path: str, number_locale: str = "plain") -> list[str]:
     """Invoice months (`YYYY-MM`) present under `path`; for BigQuery the open months."""
     from .plan import months_in
 
-    return months_in(path)
+    return months_in(path, number_locale)
