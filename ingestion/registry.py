@@ -6,6 +6,8 @@ A source package under `ingestion/` exposes:
     dlt_source(path, billing_periods=None, report=None, progress=None) -> dlt source; lazy:
         nothing is read until the pipeline iterates it.
     months_found(path) -> list[str]: the billing months (YYYY-MM) present under `path`.
+Sources that read amounts written as text (`parses_numbers`) also take `number_locale`
+(ingestion/common/numbers.py) in both functions, so months are found the way rows are read.
 Other options come from dlt config (`SOURCES__<PACKAGE>__<OPTION>` or `.dlt/config.toml`),
 so a source is added to a deployment by configuration alone.
 """
@@ -29,6 +31,8 @@ class SourceSpec:
         title: what it loads, for help texts and the UI.
         period_scoped: True when billing months are replaced as units; False for reference data
             (accounts, metrics) that is refreshed as a whole whatever months a run covers.
+        parses_numbers: True when the source reads amounts written as text and so takes a
+            `number_locale` (`plain`, `en`, `de`, `fr`).
     """
 
     name: str
@@ -36,6 +40,7 @@ class SourceSpec:
     path_env: str
     title: str
     period_scoped: bool = True
+    parses_numbers: bool = True
 
     @property
     def module_name(self) -> str:
@@ -45,6 +50,10 @@ class SourceSpec:
     def load(self) -> ModuleType:
         """The source package."""
         return importlib.import_module(self.package)
+
+    def config_key(self, option: str) -> str:
+        """The dlt config key of one of the source's options (`sources.<package>.<option>`)."""
+        return f"sources.{self.module_name}.{option}"
 
     def configured_path(self) -> str | None:
         """The configured path, or None when this deployment does not use the source."""
@@ -57,6 +66,7 @@ SOURCES: tuple[SourceSpec, ...] = (
         "ingestion.aws_cur",
         "FINOPS_AWS_CUR_PATH",
         "AWS Data Exports (CUR 2.0) and legacy CUR, local or S3",
+        parses_numbers=False,
     ),
     SourceSpec(
         "kubernetes",
@@ -94,6 +104,7 @@ SOURCES: tuple[SourceSpec, ...] = (
         "FINOPS_ACCOUNTS_PATH",
         "Account hierarchy (AWS Organizations, Azure management groups, GCP projects, CSV)",
         period_scoped=False,
+        parses_numbers=False,
     ),
     SourceSpec(
         "business-metrics",

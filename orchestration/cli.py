@@ -8,12 +8,14 @@ from __future__ import annotations
 import os
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import click
 
+from ingestion.common.numbers import LOCALES
 from ingestion.warehouse import WarehouseConfigError, check_connection, describe, home
 
 HINTS: list[tuple[type[BaseException], str]] = [
@@ -131,12 +133,12 @@ _PARTITION_OPTION = click.option(
     help="Only these billing months; repeatable. Default: every month found.",
 )
 
-# extra options of some sources -> the dlt config variable that carries them to the source
+# extra options of some sources -> the source option (dlt config key) that carries them
 _SOURCE_OPTIONS: dict[str, list[tuple[str, str, str]]] = {
     "focus": [
         (
             "--focus-version",
-            "SOURCES__FOCUS_FILES__FOCUS_VERSION",
+            "focus_version",
             "FOCUS version of files whose column signature is ambiguous (e.g. 1.2).",
         )
     ],
@@ -148,23 +150,79 @@ def _ingest_command(spec: Any) -> click.Command:
 
     @click.pass_context
     @_guarded
-    def command(ctx: click.Context, path: str, partitions: tuple[str, ...], **options: Any) -> None:
+    def command(
+        ctx: click.Context,
+        path: str,
+        partitions: tuple[str, ...],
+        number_locale: str | None,
+        **options: Any,
+    ) -> None:
+        settings = {
+            option: options[flag.lstrip("-").replace("-", "_")]
+            for flag, option, _ in _SOURCE_OPTIONS.get(spec.name, [])
+        }
+        if number_locale:
+            settings["number_locale"] = _check_parses_numbers(spec, number_locale)
         if "://" not in path and not Path(path).exists():
             raise FileNotFoundError(f"{path}: no such file or folder")
         os.environ[spec.path_env] = path if "://" in path else str(Path(path).resolve())
-        for flag, variable, _ in _SOURCE_OPTIONS.get(spec.name, []):
-            value = options.get(flag.lstrip("-").replace("-", "_"))
-            if value:
-                os.environ[variable] = value
-        _run(list(partitions), ctx.obj["verbose"], [spec.name])
+        with _source_settings(spec, settings):
+            _run(list(partitions), ctx.obj["verbose"], [spec.name])
 
     params: list[click.Parameter] = [
         click.Option(["--path"], required=True, help="Folder, file or URL of the exports."),
+        click.Option(
+            ["--number-locale"],
+            type=click.Choice(LOCALES),
+            help="How amounts written as text are read, for this run only: plain 1234.56, "
+            "en 1,234.56, de 1.234,56, fr 1 234,56. Default: the source's config, else plain.",
+        ),
     ]
     for flag, _, help_text in _SOURCE_OPTIONS.get(spec.name, []):
         params.append(click.Option([flag], help=help_text))
     cmd = click.Command(spec.name, callback=command, params=params, help=f"{spec.title}.")
     return _PARTITION_OPTION(cmd)
+
+
+def _check_parses_numbers(spec: Any, locale: str) -> str:
+    """`locale`, or a usage error when the source reads no amounts written as text."""
+    from ingestion import registry
+
+    if not spec.parses_numbers:
+        takes = ", ".join(s.name for s in registry.SOURCES if s.parses_numbers)
+        raise click.UsageError(
+            f"--number-locale does not apply to {spec.name}: it reads no amounts written as "
+            f"text. Sources that take it: {takes}"
+        )
+    return locale
+
+
+def _env_name(config_key: str) -> str:
+    """The environment variable dlt reads a config key from (`a.b.c` -> `A__B__C`)."""
+    return config_key.upper().replace(".", "__")
+
+
+@contextmanager
+def _source_settings(spec: Any, settings: dict[str, str | None]) -> Iterator[None]:
+    """Source options set through dlt config for one run, the previous values restored after."""
+    names = {_env_name(spec.config_key(option)): value for option, value in settings.items()}
+    saved = {name: os.environ.get(name) for name in names}
+    os.environ.update({name: value for name, value in names.items() if value})
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+def _number_locale(spec: Any) -> str:
+    """The source's configured number locale (env or .dlt config), else `plain`."""
+    import dlt
+
+    return dlt.config.get(spec.config_key("number_locale")) or "plain"
 
 
 def _register_ingest_commands() -> None:
@@ -275,7 +333,8 @@ def _months_found(specs: list[Any]) -> list[str]:
     for spec in specs:
         if spec.period_scoped:
             reference_only = False
-            months |= set(spec.load().months_found(_path_of(spec)))
+            locale = {"number_locale": _number_locale(spec)} if spec.parses_numbers else {}
+            months |= set(spec.load().months_found(_path_of(spec), **locale))
     if reference_only:
         months |= set(_gold_months()) or {time.strftime("%Y-%m")}
     return sorted(months)

@@ -140,8 +140,11 @@ def dlt_source(
     return costs, loads
 
 
-def months_found(path: str) -> list[str]:
-    """Billing months (YYYY-MM) under `path`: from manifests and export folders, else the rows."""
+def months_found(path: str, number_locale: str = "plain") -> list[str]:
+    """Billing months (YYYY-MM) under `path`: from manifests and export folders, else the rows.
+
+    `number_locale` is accepted like every amount-parsing source's; months come from dates.
+    """
     import shutil
     import tempfile
     from pathlib import Path

@@ -57,9 +57,9 @@ LOAD_HINTS: dict[str, dict[str, Any]] = {
 }
 
 
-def months_found(path: str) -> list[str]:
+def months_found(path: str, number_locale: str = "plain") -> list[str]:
     """Months (YYYY-MM) with metric values under `path` (folder, file or API URL)."""
-    return MetricsPlan(path, None, SourceReport()).months()
+    return MetricsPlan(path, None, SourceReport(), check_locale(number_locale)).months()
 
 
 @dlt.source(name="business_metrics", max_table_nesting=0)

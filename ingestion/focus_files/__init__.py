@@ -126,15 +126,18 @@ def dlt_source(
     return costs, history
 
 
-def months_found(path: str) -> list[str]:
-    """Billing months (`YYYY-MM`) under `path`: declared by folders, else read from the files."""
+def months_found(path: str, number_locale: str = "plain") -> list[str]:
+    """Billing months (`YYYY-MM`) under `path`: declared by folders, else read from the files.
+
+    Files are validated, so amounts are read under `number_locale` like the load reads them.
+    """
     from .discovery import discover, open_root
     from .reader import FocusReader
 
     fs, root = open_root(path)
     deliveries, _ = discover(fs, root)
     months: set[str] = set()
-    reader = FocusReader(fs)
+    reader = FocusReader(fs, check_locale(number_locale))
     try:
         for delivery in deliveries:
             if delivery.period is not None:

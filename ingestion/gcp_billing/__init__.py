@@ -77,7 +77,8 @@ def dlt_source(
 
     Args:
         path: folder or file of dumps (CSV, JSON lines, parquet), or
-            `bigquery://project.dataset.table` (credentials from the standard Google chain).
+            `bigquery://project.dataset.table` (credentials from the standard Google chain),
+            or `bigquery://project.dataset`: each billing account's export table in it.
         billing_periods: only these invoice months (`YYYY-MM`); files: all found when omitted,
             BigQuery: the open months (current and previous).
         report: filled with what was loaded, quarantined and noted.
@@ -136,8 +137,8 @@ def dlt_source(
     return cost, loads
 
 
-def months_found(path: str) -> list[str]:
+def months_found(path: str, number_locale: str = "plain") -> list[str]:
     """Invoice months (`YYYY-MM`) present under `path`; for BigQuery the open months."""
     from .plan import months_in
 
-    return months_in(path)
+    return months_in(path, number_locale)

@@ -72,23 +72,7 @@ class ExportPlan:
 
     def _inputs(self) -> Iterator[InputFile]:
         if bigquery.is_bigquery(self.path):
-            export = bigquery.BigQueryExport(self.path, **self.bigquery_options)
-            self._tmp = tempfile.TemporaryDirectory(prefix="finops-gcp-")
-            months = sorted(self.periods) if self.periods else bigquery.open_months()
-            for month in months:
-                try:
-                    dump = export.fetch(month, Path(self._tmp.name))
-                except ExportError as error:
-                    label = f"{self.path}?invoice.month={month:%Y%m}"
-                    self._refuse(None, label, str(error), month)
-                    continue
-                if dump.size == 0:
-                    self.report.notes.append(
-                        f"{dump.label}: no rows; invoice month {month:%Y-%m} left as it was"
-                    )
-                    continue
-                self.progress(f"fetched {dump.label}")
-                yield dump
+            yield from self._bigquery_inputs()
             return
         files, notes = discover(self.path, self.locale)
         self.report.notes.extend(notes)
@@ -108,6 +92,29 @@ class ExportPlan:
                 continue
             seen[file.md5] = file
             yield file
+
+    def _bigquery_inputs(self) -> Iterator[InputFile]:
+        # a dataset path means every billing account's export table found in it
+        tables = bigquery.export_tables(self.path, self.bigquery_options.get("endpoint"))
+        if tables != [self.path.strip()]:
+            self.progress(f"{self.path}: export tables {', '.join(tables)}")
+        self._tmp = tempfile.TemporaryDirectory(prefix="finops-gcp-")
+        months = sorted(self.periods) if self.periods else bigquery.open_months()
+        for table in tables:
+            export = bigquery.BigQueryExport(table, **self.bigquery_options)
+            for month in months:
+                try:
+                    dump = export.fetch(month, Path(self._tmp.name))
+                except ExportError as error:
+                    self._refuse(None, f"{table}?invoice.month={month:%Y%m}", str(error), month)
+                    continue
+                if dump.size == 0:
+                    self.report.notes.append(
+                        f"{dump.label}: no rows; invoice month {month:%Y-%m} left as it was"
+                    )
+                    continue
+                self.progress(f"fetched {dump.label}")
+                yield dump
 
     def _prepare(self) -> dict[tuple[date, str], UnitStats]:
         self.report.root = self.path

@@ -168,7 +168,7 @@ def dlt_source(
     return resources
 
 
-def months_found(path: str) -> list[str]:
+def months_found(path: str, number_locale: str = "plain") -> list[str]:
     """Billing months (YYYY-MM) with loadable data under `path`.
 
     For a URL this is the last and current month (the API has no cheap listing); for files
@@ -179,4 +179,4 @@ def months_found(path: str) -> list[str]:
 
     if http.is_url(path):
         return [f"{month:%Y-%m}" for month in http.previous_and_current()]
-    return LoadPlan(path, None, SourceReport()).months()
+    return LoadPlan(path, None, SourceReport(), number_locale=number_locale).months()

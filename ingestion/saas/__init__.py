@@ -110,11 +110,14 @@ def dlt_source(
     return lines, history
 
 
-def months_found(path: str) -> list[str]:
-    """Billing months (`YYYY-MM`) in the invoice files under `path` (bad files skipped)."""
+def months_found(path: str, number_locale: str = "plain") -> list[str]:
+    """Billing months (`YYYY-MM`) in the invoice files under `path` (bad files skipped).
+
+    Files are validated, so amounts are read under `number_locale` like the load reads them.
+    """
     from .plan import InvoicePlan
 
-    plan = InvoicePlan(path, None, SourceReport())
+    plan = InvoicePlan(path, None, SourceReport(), None, check_locale(number_locale))
     try:
         plan.prepare()
         return sorted({f"{key[0]:%Y-%m}" for key in plan.units})

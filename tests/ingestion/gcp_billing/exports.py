@@ -3,8 +3,8 @@
 The fixture rows (`tests/fixtures/gcp_billing/export_rows.jsonl`) are a BigQuery JSON extract
 of a detailed usage cost export table; `bigquery_schema.json` is that table's REST schema.
 Writers turn them into the other dump shapes (koku CSV with dotted headers, parquet), and
-`FakeBigQuery` answers jobs.insert / jobs.get / jobs.getQueryResults / jobs.query as the REST API
-documents them, encoding rows as `{"f": [{"v": ...}]}`.
+`FakeBigQuery` answers jobs.insert / jobs.get / jobs.getQueryResults / jobs.query / tables.list as
+the REST API documents them, encoding rows as `{"f": [{"v": ...}]}`.
 """
 
 from __future__ import annotations
@@ -179,11 +179,19 @@ class FakeBigQuery:
 
     It holds export tables (name -> rows) and runs only the per-month query shape of
     `ingestion/gcp_billing/bigquery.py`: `invoice.month = @invoice_month` and
-    `export_time >= @export_from`, like BigQuery would.
+    `export_time >= @export_from`, like BigQuery would. tables.list pages by at most
+    `list_page_size` tables (the server may return fewer than `maxResults`, as BigQuery's does).
     """
 
-    def __init__(self, project: str, dataset: str, tables: dict[str, list[dict[str, Any]]]):
+    def __init__(
+        self,
+        project: str,
+        dataset: str,
+        tables: dict[str, list[dict[str, Any]]],
+        list_page_size: int = 2,
+    ):
         self.project, self.dataset, self.tables = project, dataset, tables
+        self.list_page_size = list_page_size
         self.schema = load_schema()
         self.jobs: dict[str, dict[str, Any]] = {}
         self.requests: list[tuple[str, str, dict[str, list[str]]]] = []
@@ -244,6 +252,9 @@ class FakeBigQuery:
         match = re.fullmatch(rf"{base}/queries/([^/]+)", path)
         if method == "GET" and match:
             return self._results(match[1], params)
+        match = re.fullmatch(rf"{base}/datasets/([^/]+)/tables", path)
+        if method == "GET" and match:
+            return self._list_tables(match[1], params)
         return _error(404, f"unsupported call {method} {path}")
 
     def _run(self, query: str, parameters: list[dict[str, Any]]) -> tuple[int, Any]:
@@ -322,6 +333,39 @@ class FakeBigQuery:
             "kind": "bigquery#getQueryResultsResponse",
             **self._page(job_id, start, size, int64),
         }
+
+    def _list_tables(self, dataset: str, params: dict[str, list[str]]):
+        """tables.list: TableList with `nextPageToken` while more tables remain."""
+        if dataset != self.dataset:
+            return _error(404, f"Not found: Dataset {self.project}:{dataset}")
+        names = sorted(self.tables)
+        start = int(params.get("pageToken", ["0"])[0])
+        size = min(int(params.get("maxResults", ["1000"])[0]), self.list_page_size)
+        body: dict[str, Any] = {
+            "kind": "bigquery#tableList",
+            "etag": f"etag-{start}",
+            "totalItems": len(names),
+            "tables": [
+                {
+                    "kind": "bigquery#table",
+                    "id": f"{self.project}:{dataset}.{name}",
+                    "tableReference": {
+                        "projectId": self.project,
+                        "datasetId": dataset,
+                        "tableId": name,
+                    },
+                    "type": "TABLE",
+                    "timePartitioning": {"type": "DAY"},
+                    "creationTime": "1660000000000",
+                }
+                for name in names[start : start + size]
+            ],
+        }
+        if not body["tables"]:
+            del body["tables"]  # BigQuery omits the field for an empty dataset
+        if start + size < len(names):
+            body["nextPageToken"] = str(start + size)
+        return 200, body
 
     def _page(self, job_id: str, start: int, size: int, int64: bool) -> dict[str, Any]:
         rows = self.jobs[job_id]["rows"]
