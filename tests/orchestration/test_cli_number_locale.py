@@ -10,8 +10,6 @@ import csv
 import inspect
 import os
 import shutil
-import subprocess
-import sys
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
@@ -21,10 +19,8 @@ from click.testing import CliRunner
 
 from ingestion import registry
 from ingestion.common.numbers import parse_amount
-from ingestion.warehouse import dbt_env
 from orchestration.cli import main
 from tests.conftest import FIXTURES
-from tests.ingestion.focus_files.helpers import PROJECT_DIR, create_empty_aws_raw
 from tests.warehouse_utils import query, use_warehouse
 
 ACME = FIXTURES / "saas" / "acme_2025-01.csv"  # amounts written `1.234,50` (German)
@@ -68,26 +64,8 @@ def test_registry_says_which_sources_parse_numbers() -> None:
 
 @pytest.fixture
 def duckdb_warehouse(tmp_path: Path) -> Iterator[None]:
-    """A DuckDB warehouse whose silver union has every parent (AWS raw empty).
-
-    dbt runs as a process, like the job's, so no DuckDB lock outlives the prebuild.
-    """
+    """An empty DuckDB warehouse: `ingest saas` must build every model it reads by itself."""
     with use_warehouse("duckdb", tmp_path / "wh.duckdb"):
-        create_empty_aws_raw()
-        dbt = Path(sys.executable).parent / "dbt"
-        subprocess.run(
-            [
-                # every parent of what `ingest saas` builds, but nothing it builds itself
-                str(dbt), "build", "--select", "@stg_saas__invoice_lines",
-                "--exclude", "stg_saas__invoice_lines+",
-                "--resource-type", "model", "--resource-type", "seed",
-                "--project-dir", str(PROJECT_DIR), "--profiles-dir", str(PROJECT_DIR),
-                "--target-path", str(tmp_path / "target"), "--log-path", str(tmp_path / "logs"),
-                "--quiet",
-            ],
-            env={**os.environ, **dbt_env()},
-            check=True,
-        )  # fmt: skip
         yield
 
 
