@@ -4,8 +4,10 @@ Closing posts, in one transaction, the period's journal (gold.fct_chargeback_dra
 the cent, with one balancing clearing line per legal entity and currency), adjustment lines for
 every closed period whose data was restated since it was posted, the allocation seeds as they
 are now (closed periods keep this allocation), and a close record (who, when, loads, seed
-checksums, journal checksum). Closing twice is a no-op. Reopening posts a reversal, never an
-edit. Lines are only ever appended.
+checksums, journal checksum, invoice control totals). A period closes only when every provider
+is close-ready and every invoice reconciles (gold.rpt_invoice_reconciliation), unless forced
+with a reason. Closing twice is a no-op. Reopening posts a reversal, never an edit. Lines are
+only ever appended.
 """
 
 from __future__ import annotations
@@ -113,6 +115,7 @@ def close_period(
                 message=f"{period:%Y-%m} is already closed by {state[1]}",
             )
         _check_ready(ledger, period, force, reason)
+        control = _invoice_control(ledger, period, force)
         recorded_at = datetime.now(UTC).replace(tzinfo=None, microsecond=0)
         sequence = _next_sequence(ledger, period)
         journal_id = f"JE-{period:%Y%m}-{_closes_of(ledger, period) + 1:02d}"
@@ -149,6 +152,7 @@ def close_period(
                         "line_count": len(rows),
                         "debit_total": debit_total,
                         "credit_total": credit_total,
+                        "invoice_control": json.dumps(control, sort_keys=True),
                     }
                 ],
             )
@@ -341,6 +345,56 @@ def _check_ready(ledger: Ledger, period: date, force: bool, reason: str | None) 
         )
     if force and not (reason and reason.strip()):
         raise CloseError("--force needs --reason; it is recorded with the close")
+
+
+def _invoice_control(ledger: Ledger, period: date, force: bool) -> dict[str, dict[str, str]]:
+    """Per currency: invoice total, gold billed cost, the journal's charges, unreconciled count.
+
+    The journal's charges equal gold's billed cost on the billed basis and its effective cost
+    on the amortized one; either way gold's billed cost must equal what the invoices total.
+    """
+    try:
+        totals = ledger.execute(
+            "select billing_currency, sum(invoice_total), sum(coalesce(gold_billed_cost, 0)),"
+            " sum(case when status = 'variance' then 1 else 0 end)"
+            " from gold.rpt_invoice_reconciliation where billing_period = ? group by 1",
+            (period,),
+        )
+    except Exception as error:  # a warehouse built before the report existed
+        raise CloseError(
+            f"gold.rpt_invoice_reconciliation cannot be read ({error}); run the pipeline first"
+        ) from error
+    unreconciled = ledger.execute(
+        "select x_provider, billing_account_id, coalesce(invoice_id, '(not invoiced)'), variance"
+        " from gold.rpt_invoice_reconciliation where billing_period = ? and status = 'variance'"
+        " order by abs(variance) desc, 1, 2, 3",
+        (period,),
+    )
+    if unreconciled and not force:
+        shown = "; ".join(
+            f"{provider} {account} invoice {invoice}: gold - invoice = {Decimal(variance):.2f}"
+            for provider, account, invoice, variance in unreconciled[:5]
+        )
+        raise CloseError(
+            f"{period:%Y-%m} has {len(unreconciled)} invoice(s) that do not reconcile ({shown});"
+            " see gold.rpt_invoice_reconciliation, or close anyway with --force --reason '...'"
+        )
+    charges = dict(
+        ledger.execute(
+            "select currency, sum(amount) from gold.fct_chargeback_draft"
+            " where billing_period = ? group by 1",
+            (period,),
+        )
+    )
+    return {
+        currency: {
+            "invoice_total": f"{_cents(Decimal(invoice)):f}",
+            "gold_billed_cost": f"{_cents(Decimal(gold)):f}",
+            "journal_charges": f"{_cents(Decimal(charges.get(currency) or 0)):f}",
+            "unreconciled_invoices": str(int(count)),
+        }
+        for currency, invoice, gold, count in totals
+    }
 
 
 def _draft(ledger: Ledger, period: date) -> tuple[str, dict[tuple[Any, ...], Decimal]]:

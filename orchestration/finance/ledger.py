@@ -35,6 +35,8 @@ DDL = (
         debit_total decimal(38, 10),
         credit_total decimal(38, 10)
     )""",
+    # added after the first release: the invoice control totals of a close (JSON text)
+    f"alter table {SCHEMA}.period_closes add column if not exists invoice_control varchar",
     f"""create table if not exists {SCHEMA}.rule_snapshots (
         close_id varchar not null,
         seed_name varchar not null,

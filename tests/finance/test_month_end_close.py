@@ -8,6 +8,7 @@ reopen February (reversal) -> close it again. Every amount is checked against go
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import uuid
 from collections.abc import Iterator
@@ -20,7 +21,14 @@ from click.testing import CliRunner
 
 from ingestion.sample_data import generate
 from orchestration.cli import main
-from orchestration.finance.close import CloseError, close_period, parse_period, reopen_period
+from orchestration.finance.close import (
+    CENT,
+    CloseError,
+    close_period,
+    parse_period,
+    reopen_period,
+)
+from orchestration.finance.ledger import Ledger
 from orchestration.runner import run_months
 from tests.conftest import _admin_connection
 from tests.warehouse_utils import query, use_warehouse
@@ -128,6 +136,43 @@ def test_allocation_is_complete_and_each_line_counted_once(warehouse: str) -> No
     assert unallocated_methods == 0
 
 
+def _execute(sql: str, params: tuple[object, ...]) -> None:
+    ledger = Ledger()
+    try:
+        with ledger.transaction():
+            ledger.execute(sql, params)
+    finally:
+        ledger.close()
+
+
+def _controls_tie_to_gold(journal_id: str, period: date) -> None:
+    """The close record's invoice controls equal gold and the draft, per currency, to the cent."""
+    [(control,)] = query(
+        "select invoice_control from finance.period_closes where journal_id = ?", (journal_id,)
+    )
+    billed = query(
+        "select billing_currency, sum(billed_cost) from gold.fct_cost"
+        " where x_billing_period = ? and x_provider != 'kubernetes' group by 1",
+        (period,),
+    )
+    charges = dict(
+        query(
+            "select currency, sum(amount) from gold.fct_chargeback_draft"
+            " where billing_period = ? group by 1",
+            (period,),
+        )
+    )
+    recorded = json.loads(control)
+    assert set(recorded) == {currency for currency, _ in billed}
+    for currency, total in billed:
+        assert Decimal(recorded[currency]["invoice_total"]) == _decimal(total).quantize(CENT)
+        assert recorded[currency]["gold_billed_cost"] == recorded[currency]["invoice_total"]
+        assert Decimal(recorded[currency]["journal_charges"]) == _decimal(
+            charges[currency]
+        ).quantize(CENT)
+        assert recorded[currency]["unreconciled_invoices"] == "0"
+
+
 def test_close_restate_adjust_reopen(warehouse: str, tmp_path: Path) -> None:
     # March is the open month: its lines have no invoice id yet, so it is not close-ready
     with pytest.raises(CloseError, match="not close-ready"):
@@ -135,8 +180,28 @@ def test_close_restate_adjust_reopen(warehouse: str, tmp_path: Path) -> None:
     with pytest.raises(CloseError, match="needs --reason"):
         close_period(MAR, force=True)
 
+    # an invoice that does not reconcile blocks the close and is named
+    [(key, variance)] = query(
+        "select invoice_reconciliation_id, variance from gold.rpt_invoice_reconciliation"
+        " where billing_period = ? and x_provider = 'aws' order by 1 limit 1",
+        (FEB,),
+    )
+    _execute(
+        "update gold.rpt_invoice_reconciliation set status = 'variance', variance = -12.3456"
+        " where invoice_reconciliation_id = ?",
+        (key,),
+    )
+    with pytest.raises(CloseError, match=r"1 invoice\(s\) that do not reconcile \(aws .*-12\.35"):
+        close_period(FEB)
+    _execute(
+        "update gold.rpt_invoice_reconciliation set status = 'matched', variance = ?"
+        " where invoice_reconciliation_id = ?",
+        (variance, key),
+    )
+
     first = close_period(FEB, closed_by="test")
     assert first.journal_id == "JE-202502-01" and first.adjustments == 0
+    _controls_tie_to_gold("JE-202502-01", FEB)
     _balanced("JE-202502-01")
     assert _posted(FEB) == {k: v for k, v in _draft(FEB).items() if v != 0}
     original = _journal("JE-202502-01")
