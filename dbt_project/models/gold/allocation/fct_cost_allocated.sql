@@ -6,6 +6,15 @@
     largest remainders, and any sub-cent rest to the largest share, so the parts sum exactly to
     the pool. A pool with no target (no team had direct cost) stays unallocated.
 
+    Unused commitments under the charge policy 'consumers' are split the same way: the unused
+    cost of each commitment_discount_id, per billing period and currency, goes to the teams whose
+    lines used that commitment in the period (commitment_discount_status 'Used'), weighted by
+    their covered effective cost as fct_cost allocates it (a Kubernetes node line counts for the
+    node's team, before its namespace split); method commitment_consumers, rule id
+    'commitment:<commitment_discount_id>'. A commitment nobody used (or an unused line without a
+    commitment id) goes to the policy's target_team, which fct_cost already carries as x_team:
+    method commitment_unconsumed.
+
     Kubernetes: a node-day's bill line group is replaced by its split rows (method kubernetes or
     kubernetes_idle, rule id = cluster) only when fct_cost holds exactly the lines silver split
     (same totals and line count); a month whose export changed and whose fct_cost was not rebuilt
@@ -159,7 +168,7 @@ direct as (
         sum(effective_cost) as effective_cost,
         count(*) as line_count
     from costs
-    where x_allocation_method != 'shared_pool'
+    where x_allocation_method not in ('shared_pool', 'commitment_consumers')
     group by
         {{ dims | join(', ') }},
         x_team,
@@ -174,16 +183,28 @@ direct as (
         cast(charge_period_start as date)
 ),
 
+{%- set pool_key -%}
+    case
+        when x_allocation_method = 'commitment_consumers'
+            then coalesce('commitment:' || commitment_discount_id, x_allocation_rule_id)
+        else x_allocation_rule_id
+    end
+{%- endset %}
+
+-- shared pools, and unused commitments to split across their consumers (fallback_team: the
+-- policy's team, for a commitment nobody used)
 pool_amounts as (
     select
         {{ dims | join(', ') }},
-        x_allocation_rule_id as pool_id,
+        {{ pool_key }} as pool_id,
+        x_allocation_method as split_method,
+        x_team as fallback_team,
         sum(billed_cost) as billed_cost,
         sum(effective_cost) as effective_cost,
         count(*) as line_count
     from costs
-    where x_allocation_method = 'shared_pool'
-    group by {{ dims | join(', ') }}, x_allocation_rule_id
+    where x_allocation_method in ('shared_pool', 'commitment_consumers')
+    group by {{ dims | join(', ') }}, {{ pool_key }}, x_allocation_method, x_team
 ),
 
 -- each team's direct billed cost per period and currency (its Kubernetes share included): the
@@ -201,7 +222,9 @@ team_direct as (
             x_team as team,
             billed_cost as direct_cost
         from costs
-        where x_allocation_method != 'shared_pool' and x_team is not null
+        where
+            x_allocation_method not in ('shared_pool', 'commitment_consumers')
+            and x_team is not null
         union all
         select
             x_billing_period,
@@ -273,11 +296,47 @@ implicit_targets as (
         )
 ),
 
+-- an unused commitment's consumers: the teams whose lines used it in the period and currency,
+-- weighted by their covered effective cost
+consumer_targets as (
+    select
+        commitments.x_billing_period,
+        commitments.billing_currency,
+        commitments.pool_id,
+        consumers.x_team as team,
+        sum(consumers.effective_cost) as weight
+    from (
+        select distinct
+            x_billing_period,
+            billing_currency,
+            pool_id
+        from pool_amounts
+        where split_method = 'commitment_consumers'
+    ) as commitments
+    inner join all_costs as consumers
+        on
+            commitments.x_billing_period = consumers.x_billing_period
+            and commitments.billing_currency = consumers.billing_currency
+            and commitments.pool_id = 'commitment:' || consumers.commitment_discount_id
+    where
+        consumers.commitment_discount_status = 'Used'
+        and consumers.x_team is not null
+        and consumers.x_allocation_method not in ('shared_pool', 'commitment_consumers')
+    group by
+        commitments.x_billing_period,
+        commitments.billing_currency,
+        commitments.pool_id,
+        consumers.x_team
+),
+
 weights as (
     select * from listed_targets
     where weight > 0
     union all
     select * from implicit_targets
+    union all
+    select * from consumer_targets
+    where weight > 0
 ),
 
 shares as (
@@ -298,6 +357,7 @@ exact as (
             pool_amounts.{{ dim }},
         {%- endfor %}
         pool_amounts.pool_id,
+        pool_amounts.split_method,
         pool_amounts.line_count,
         shares.team,
         shares.share,
@@ -342,6 +402,7 @@ split as (
             {{ dim }},
         {%- endfor %}
         pool_id,
+        split_method,
         team,
         {%- for measure in measures %}
             {{ measure }}_floor
@@ -422,7 +483,7 @@ unioned as (
         hierarchy.legal_entity as x_legal_entity,
         cast(null as {{ type_varchar() }}) as x_product,
         cast(null as {{ type_varchar() }}) as x_environment,
-        'shared_pool' as x_allocation_method,
+        split.split_method as x_allocation_method,
         split.pool_id as x_allocation_rule_id,
         cast(null as date) as charge_date,
         split.billed_cost,
@@ -444,22 +505,35 @@ unioned as (
             and split.x_billing_period >= hierarchy.valid_from
             and (hierarchy.valid_to is null or split.x_billing_period <= hierarchy.valid_to)
     union all
+    -- a shared pool no team could take stays unallocated; an unused commitment nobody used
+    -- goes to its policy's team
     select
-        {{ dims | join(', ') }},
-        cast(null as {{ type_varchar() }}) as x_team,
-        cast(null as {{ type_varchar() }}) as x_cost_center,
-        cast(null as {{ type_varchar() }}) as x_department,
-        cast(null as {{ type_varchar() }}) as x_business_unit,
-        cast(null as {{ type_varchar() }}) as x_legal_entity,
+        {%- for dim in dims %}
+            unassigned.{{ dim }},
+        {%- endfor %}
+        unassigned.fallback_team as x_team,
+        lower(hierarchy.cost_center) as x_cost_center,
+        lower(hierarchy.department) as x_department,
+        lower(hierarchy.business_unit) as x_business_unit,
+        hierarchy.legal_entity as x_legal_entity,
         cast(null as {{ type_varchar() }}) as x_product,
         cast(null as {{ type_varchar() }}) as x_environment,
-        'shared_pool_unassigned' as x_allocation_method,
-        pool_id as x_allocation_rule_id,
+        case
+            when unassigned.split_method = 'commitment_consumers' then 'commitment_unconsumed'
+            else 'shared_pool_unassigned'
+        end as x_allocation_method,
+        unassigned.pool_id as x_allocation_rule_id,
         cast(null as date) as charge_date,
-        billed_cost,
-        effective_cost,
-        line_count
-    from unassigned_pools
+        unassigned.billed_cost,
+        unassigned.effective_cost,
+        unassigned.line_count
+    from unassigned_pools as unassigned
+    left join hierarchy
+        on
+            unassigned.x_billing_period = hierarchy.billing_period
+            and unassigned.fallback_team = lower(hierarchy.team)
+            and unassigned.x_billing_period >= hierarchy.valid_from
+            and (hierarchy.valid_to is null or unassigned.x_billing_period <= hierarchy.valid_to)
 ),
 
 final as (

@@ -3,7 +3,9 @@
 {#-
     How every distinct allocation key is assigned, per billing period, first match wins:
       1. chargeback policy of its charge kind: 'central' -> the policy's team; 'proportional' ->
-         the shared pool 'policy:<kind>' (split in gold by direct cost);
+         the shared pool 'policy:<kind>' (split in gold by direct cost); 'consumers' (unused
+         commitments) -> split in gold across the teams that used the same commitment, the
+         policy's team kept as the fallback for a commitment nobody used;
       2. shared cost pools (shared_cost_pools, by priority) -> split in gold;
       3. virtual tags (allocation_rules, by priority) -> the rule's team;
       4. the resource's team tag, canonical as is ('tag') or through tag_value_map;
@@ -167,6 +169,7 @@ decided as (
         billing_period,
         x_allocation_key,
         case
+            when policy = 'consumers' then 'commitment_consumers'
             when policy = 'central' then 'charge_policy'
             when policy = 'proportional' or pool_id is not null then 'shared_pool'
             when rule_team is not null then 'virtual_tag'
@@ -176,12 +179,12 @@ decided as (
             else 'unallocated'
         end as allocation_method,
         case
-            when policy in ('central', 'proportional') then 'policy:' || x_charge_kind
+            when policy in ('central', 'proportional', 'consumers') then 'policy:' || x_charge_kind
             when pool_id is not null then pool_id
             when rule_team is not null then rule_id
         end as allocation_rule_id,
         case
-            when policy = 'central' then policy_team
+            when policy in ('central', 'consumers') then policy_team
             when policy = 'proportional' or pool_id is not null then null
             else coalesce(rule_team, tag_team, account_team)
         end as team,
