@@ -9,7 +9,15 @@
 with
 
 allocated as (
+    -- as-was (as the journal) by default; var showback_allocation: as_is re-allocates closed
+    -- periods with the current seeds. Both are refs, so the DAG is the same for either.
+    {%- if showback_allocation() == 'as_is' %}
+    select * from {{ ref('int_cost_allocated_as_is') }}
+    -- depends_on: {{ ref('fct_cost_allocated') }}
+    {%- else %}
     select * from {{ ref('fct_cost_allocated') }}
+    -- depends_on: {{ ref('int_cost_allocated_as_is') }}
+    {%- endif %}
     where charge_date is not null
 ),
 
