@@ -1,3 +1,4 @@
+-- noqa: disable=LT02
 {#
     fct_cost's lines: every keyed cost line with its allocation decision, joined on billing period
     and allocation key. fct_cost selects it from its window of int_costs_keyed and

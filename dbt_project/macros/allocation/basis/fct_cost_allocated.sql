@@ -1,3 +1,4 @@
+-- noqa: disable=LT02
 {#
     The SQL of model fct_cost_allocated (see its doc comment), on an allocation basis:
     'as_was' (closed periods with the seeds saved at close: the model itself) or 'as_is'

@@ -1,3 +1,4 @@
+-- noqa: disable=LT02
 {#
     The SQL of model int_allocation_decisions (see its doc comment), on an allocation basis:
     'as_was' (closed periods with the seeds saved at close: the model itself) or 'as_is'
