@@ -6,11 +6,13 @@
 
     Args:
         seed_name: the allocation seed (e.g. 'allocation_rules').
+        basis: 'as_was' (above) or 'as_is': the current seed for every period, closed ones too
+            (showback's documented re-allocation of history, var showback_allocation).
 
     Returns:
         SQL selecting billing_period plus the seed's columns.
 #}
-{% macro as_was(seed_name) -%}
+{% macro as_was(seed_name, basis='as_was') -%}
     {%- set seed = ref(seed_name) -%}
     {#- the seed's columns and types as declared (column_types in seeds/allocation YAML); unit
         tests have no graph, and there the current seed is all there is -#}
@@ -31,8 +33,10 @@
         {%- endfor %}
     from {{ ref('int_billing_periods') }} as periods
     cross join {{ seed }} as current_rows
+    {%- if basis != 'as_is' %}
     where not periods.is_closed
-    {%- if columns %}
+    {%- endif %}
+    {%- if columns and basis != 'as_is' %}
     union all
     select
         periods.billing_period,
@@ -49,4 +53,32 @@
             and snapshots.seed_name = '{{ seed_name }}'
     where periods.is_closed
     {%- endif %}
+{%- endmacro %}
+
+
+{#
+    The allocation model `name` on `basis`: the model itself for 'as_was', its view
+    `<name>_as_is` (every period on the current seeds) for 'as_is'.
+#}
+{% macro allocation_ref(name, basis='as_was') -%}
+    {%- if basis == 'as_is' -%}
+        {{ return(ref(name ~ '_as_is')) }}
+    {%- endif -%}
+    {{ return(ref(name)) }}
+{%- endmacro %}
+
+
+{#
+    The allocation basis showback reports on (var showback_allocation): 'as_was' (default; as
+    the journal) or 'as_is' (closed periods re-allocated with the current seeds). Anything else
+    fails compilation.
+#}
+{% macro showback_allocation() -%}
+    {%- set basis = var('showback_allocation', 'as_was') | string | trim | lower -%}
+    {%- if basis not in ('as_was', 'as_is') -%}
+        {{ exceptions.raise_compiler_error(
+            "var showback_allocation must be 'as_was' or 'as_is', got '" ~ basis ~ "'"
+        ) }}
+    {%- endif -%}
+    {{ return(basis) }}
 {%- endmacro %}

@@ -6,10 +6,16 @@
 {%- set owner = ['x_team', 'x_cost_center', 'x_department', 'x_business_unit', 'x_product',
     'x_environment'] -%}
 
+{#- as-was (as the journal) by default; var showback_allocation: as_is re-allocates closed
+    periods with the current seeds. Both are refs, so the DAG is the same either way. -#}
+{%- set as_was = ref('fct_cost_allocated') -%}
+{%- set as_is = ref('int_cost_allocated_as_is') -%}
+{%- set allocated = as_is if showback_allocation() == 'as_is' else as_was %}
+
 with
 
 allocated as (
-    select * from {{ ref('fct_cost_allocated') }}
+    select * from {{ allocated }}
 ),
 
 by_service as (

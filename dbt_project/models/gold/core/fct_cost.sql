@@ -25,27 +25,7 @@ decisions as (
 ),
 
 final as (
-    select
-    {%- for column in focus_columns() if column != 'x_team' %}
-            costs.{{ column }},
-        {%- endfor %}
-        decisions.team as x_team,
-        decisions.cost_center as x_cost_center,
-        decisions.department as x_department,
-        decisions.business_unit as x_business_unit,
-        decisions.legal_entity as x_legal_entity,
-        decisions.product as x_product,
-        decisions.environment as x_environment,
-        decisions.allocation_method as x_allocation_method,
-        decisions.allocation_rule_id as x_allocation_rule_id,
-        costs.x_charge_kind,
-        costs.x_account_path,
-        decisions.has_mandatory_tags as x_has_mandatory_tags
-    from costs
-    inner join decisions
-        on
-            costs.x_billing_period = decisions.billing_period
-            and costs.x_allocation_key = decisions.x_allocation_key
+    {{ allocated_cost_lines('costs', 'decisions') }}
 )
 
 select * from final
