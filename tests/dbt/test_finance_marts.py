@@ -19,11 +19,10 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from dbt.cli.main import dbtRunner
 
+from tests.dbt_helpers import PROJECT_DIR, run_dbt
 from tests.warehouse_utils import query, use_warehouse
 
-PROJECT_DIR = Path(__file__).resolve().parents[2] / "dbt_project"
 BUDGETS_CSV = PROJECT_DIR / "seeds" / "planning" / "budgets.csv"
 RATES_CSV = PROJECT_DIR / "seeds" / "planning" / "budget_fx_rates.csv"
 CENT = Decimal("0.01")
@@ -32,26 +31,6 @@ CENT = Decimal("0.01")
 def cents(amount: Decimal) -> Decimal:
     """Amount rounded to the cent."""
     return Decimal(amount).quantize(CENT)
-
-
-def run_dbt(tmp: Path, *args: str) -> None:
-    """One dbt command on the warehouse the environment points at; fails on any error."""
-    cli = [
-        *args,
-        "--project-dir", str(PROJECT_DIR),
-        "--profiles-dir", str(PROJECT_DIR),
-        "--target-path", str(tmp / "target"),
-        "--log-path", str(tmp / "logs"),
-        "--no-use-colors",
-        "--quiet",
-    ]  # fmt: skip
-    result = dbtRunner().invoke(cli)
-    failures = [
-        f"{r.node.unique_id}: {r.status} {r.message}"
-        for r in (result.result or [])
-        if str(r.status) not in ("success", "pass")
-    ]
-    assert result.success and not failures, f"dbt {args} failed: {result.exception} {failures}"
 
 
 def build(kind: str, tmp: Path, pg_database: str | None) -> Iterator[Path]:

@@ -21,12 +21,11 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
-from dbt.cli.main import dbtRunner
 
 from tests.conftest import FIXTURES, _admin_connection
+from tests.dbt_helpers import dbt, run_dbt
 from tests.warehouse_utils import query, use_warehouse
 
-PROJECT_DIR = Path(__file__).resolve().parents[2] / "dbt_project"
 FOCUS_FILE = FIXTURES / "focus_files" / "focus_sample.csv"
 CENT = Decimal("0.01")
 REPORT = "gold.rpt_invoice_reconciliation"
@@ -41,32 +40,6 @@ AWS_COLUMNS = [
     "line_item_unblended_cost",
 ]
 Key = tuple[str, str, str, str | None, str]
-
-
-def dbt(tmp: Path, *args: str) -> list:
-    """One dbt command on the warehouse the environment points at; returns its results."""
-    cli = [
-        *args,
-        "--project-dir", str(PROJECT_DIR),
-        "--profiles-dir", str(PROJECT_DIR),
-        "--target-path", str(tmp / "target"),
-        "--log-path", str(tmp / "logs"),
-        "--no-use-colors",
-        "--quiet",
-    ]  # fmt: skip
-    result = dbtRunner().invoke(cli)
-    assert result.exception is None, f"dbt {args}: {result.exception}"
-    return list(result.result or [])
-
-
-def run_dbt(tmp: Path, *args: str) -> None:
-    """A dbt command that must succeed with every node passing."""
-    failures = [
-        f"{r.node.unique_id}: {r.status} {r.message}"
-        for r in dbt(tmp, *args)
-        if str(r.status) not in ("success", "pass")
-    ]
-    assert not failures, f"dbt {args} failed: {failures}"
 
 
 def load(sample_roots: dict[str, Path]) -> None:

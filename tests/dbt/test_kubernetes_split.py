@@ -20,12 +20,11 @@ from decimal import ROUND_DOWN, Decimal
 from pathlib import Path
 
 import pytest
-from dbt.cli.main import dbtRunner
 
 from tests.conftest import _admin_connection
+from tests.dbt_helpers import PROJECT_DIR, run_dbt
 from tests.warehouse_utils import query, use_warehouse
 
-PROJECT_DIR = Path(__file__).resolve().parents[2] / "dbt_project"
 SEEDS = PROJECT_DIR / "seeds" / "allocation"
 CENT = Decimal("0.01")
 PLACES = Decimal("1e-10")
@@ -35,26 +34,6 @@ GROUP_COLUMNS = (
     " x_environment, resource_id"
 )
 SPLIT_MODELS = ("int_kubernetes_bill_split", "fct_cost_allocated")
-
-
-def run_dbt(tmp: Path, *args: str) -> None:
-    """One dbt command on the warehouse the environment points at; fails on any error."""
-    cli = [
-        *args,
-        "--project-dir", str(PROJECT_DIR),
-        "--profiles-dir", str(PROJECT_DIR),
-        "--target-path", str(tmp / "target"),
-        "--log-path", str(tmp / "logs"),
-        "--no-use-colors",
-        "--quiet",
-    ]  # fmt: skip
-    result = dbtRunner().invoke(cli)
-    failures = [
-        f"{r.node.unique_id}: {r.status} {r.message}"
-        for r in (result.result or [])
-        if str(r.status) not in ("success", "pass")
-    ]
-    assert result.success and not failures, f"dbt {args} failed: {result.exception} {failures}"
 
 
 @pytest.fixture(
