@@ -24,6 +24,15 @@ from typing import Any
 import fsspec
 from fsspec.core import url_to_fs
 
+from ingestion.common.data_exports import (
+    DATA_ANCHOR,
+    export_root,
+    match_keys,
+    parse_period,
+    read_manifest,
+)
+from ingestion.common.data_exports import is_manifest as is_cur_manifest
+
 from .settings import DATA_FILE_SUFFIXES, IGNORED_FILE_PREFIXES
 
 
@@ -68,28 +77,6 @@ def is_data_file(path: str) -> bool:
     if name.startswith(IGNORED_FILE_PREFIXES) or "/cost_and_usage_data_status/" in lower:
         return False
     return lower.endswith(DATA_FILE_SUFFIXES) and not lower.endswith(".json.gz")
-
-
-def is_cur_manifest(path: str) -> bool:
-    """True for `<name>-Manifest.json`; legacy CUR's `-RedshiftManifest.json` lists the same files
-    for Redshift COPY and is not a delivery of its own."""
-    name = path.lower().rsplit("/", 1)[-1]
-    return name.endswith("manifest.json") and not name.endswith("redshiftmanifest.json")
-
-
-def parse_period(value: str) -> date:
-    """Billing period start from a manifest (`2025-01-01T00:00:00.000Z` or `20250101T000000.000Z`).
-
-    Args:
-        value: the manifest's billingPeriod.start.
-
-    Returns:
-        The first day of the billing month.
-    """
-    digits = re.sub(r"[^0-9]", "", value)
-    if len(digits) < 6:
-        raise ValueError(f"unrecognised billing period start {value!r}")
-    return date(int(digits[0:4]), int(digits[4:6]), 1)
 
 
 def open_root(
@@ -204,22 +191,9 @@ def _resolve(
     root: str,
     manifest_rel: str,
 ) -> tuple[list[DataFile], str | None]:
-    """Map manifest keys (s3 URIs or bucket keys) onto files under the root.
-
-    The keys name the bucket the export was written to, not where it is read from (a copy,
-    a download, another prefix), so a key is matched first from its documented anchor under
-    `base`, then by the longest key suffix that names exactly one listed file.
-    """
-    files, missing = [], []
-    for key in keys:
-        match = anchor.search(key)
-        candidate = f"{base}/{key[match.start() :]}" if match else None
-        if candidate not in listing:
-            candidate = _by_suffix(key, listing)
-        if candidate is not None:
-            files.append(_data_file(root, listing[candidate]))
-        else:
-            missing.append(key)
+    """Map manifest keys (s3 URIs or bucket keys) onto files under the root (see match_keys)."""
+    found, missing = match_keys(keys, anchor, base, listing)
+    files = [_data_file(root, listing[path]) for path in found]
     problem = None
     if missing:
         problem = (
@@ -229,28 +203,15 @@ def _resolve(
     return files, problem
 
 
-def _by_suffix(key: str, listing: dict[str, Any]) -> str | None:
-    parts = key.split("://", 1)[-1].strip("/").split("/")
-    for start in range(len(parts)):
-        suffix = "/" + "/".join(parts[start:])
-        found = [path for path in listing if path.endswith(suffix)]
-        if len(found) == 1:
-            return found[0]
-        if len(found) > 1:
-            return None  # ambiguous: refuse to guess between two copies
-    return None
-
-
 def _cur2_delivery(
     root: str, path: str, manifest: dict[str, Any], listing: dict[str, Any], modified: float
 ) -> Delivery:
-    period = parse_period(manifest["billingPeriod"]["start"])
-    export_root = path.split("/metadata/", 1)[0] if "/metadata/" in path else path.rsplit("/", 1)[0]
-    anchor = re.compile(r"data/BILLING_PERIOD=")
+    run = read_manifest(manifest)
+    base = export_root(path)
     rel = _relative(root, path)
-    files, problem = _resolve(list(manifest["dataFiles"]), anchor, export_root, listing, root, rel)
-    name = manifest.get("exportName") or export_root.rsplit("/", 1)[-1]
-    export_id = manifest.get("executionId") or fsspec.utils.tokenize(manifest["dataFiles"])
+    files, problem = _resolve(run.data_files, DATA_ANCHOR, base, listing, root, rel)
+    name = run.export_name or base.rsplit("/", 1)[-1]
+    period, export_id = run.billing_period, run.execution_id
     return Delivery("cur2", str(export_id), name, period, path, files, modified, problem)
 
 

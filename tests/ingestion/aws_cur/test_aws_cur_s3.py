@@ -1,14 +1,13 @@
-"""The same source reading a bucket prefix from a real S3 protocol server (moto, 127.0.0.1)."""
+"""The same source reading a bucket prefix from a real S3 protocol server (moto, 127.0.0.1).
+
+The `s3_endpoint` fixture is shared: tests/ingestion/conftest.py.
+"""
 
 from __future__ import annotations
 
-import socket
-from collections.abc import Iterator
 from pathlib import Path
 
 import boto3
-import pytest
-from moto.server import ThreadedMotoServer
 
 from ingestion.aws_cur import DATASET_NAME, IngestReport, aws_cur
 from ingestion.warehouse import make_pipeline
@@ -16,30 +15,6 @@ from tests.conftest import FIXTURES
 from tests.ingestion.aws_cur.exports import JAN_2025, cur2_rows, write_cur2_export
 from tests.reference_cur import reference_totals
 from tests.warehouse_utils import query, use_warehouse
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@pytest.fixture
-def s3_endpoint(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    """moto's S3 server on loopback, with dummy credentials in the standard AWS variables."""
-    for name, value in {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_DEFAULT_REGION": "us-east-1",
-    }.items():
-        monkeypatch.setenv(name, value)
-    port = _free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.stop()
 
 
 def _upload(endpoint: str, local_root: Path, bucket: str, prefix: str) -> None:
