@@ -90,13 +90,13 @@ SOURCES: tuple[SourceSpec, ...] = (
         "focus",
         "ingestion.focus_files",
         "FINOPS_FOCUS_PATH",
-        "FOCUS files (0.5 to 1.4) from any provider: CSV, CSV.gz, parquet",
+        "FOCUS files (0.5 to 1.4) from any provider: CSV, CSV.gz, parquet; local, S3 or Blob",
     ),
     SourceSpec(
         "saas",
         "ingestion.saas",
         "FINOPS_SAAS_PATH",
-        "SaaS vendor invoices (CSV, one file per vendor and month)",
+        "SaaS vendor invoices (CSV, one file per vendor and month); local, S3 or Blob",
     ),
     SourceSpec(
         "accounts",

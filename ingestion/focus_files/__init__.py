@@ -73,19 +73,24 @@ def dlt_source(
     storage_options: dict[str, Any] | None = None,
     memory_limit: str = "2GB",
     threads: int = 2,
+    connection_string: str | None = None,
 ) -> Sequence[DltResource]:
     """FOCUS files under a folder, file or bucket prefix; nothing is read until iterated.
 
     Args:
-        path: local folder or file, or an fsspec URL (`s3://...`, `az://...`, `gs://...`).
+        path: local folder or file, `s3://<bucket>/<prefix>` (credentials from the standard AWS
+            chain via s3fs), `azure://<container>/<prefix>` or
+            `abfss://<container>@<account>.dfs.core.windows.net/<prefix>` (Azure Blob Storage).
         billing_periods: only these months (`YYYY-MM`); all found when omitted.
         report: filled with what was loaded, quarantined and noted.
         progress: receives one short line per validated, quarantined or extracted file.
         number_locale: how amounts are written (`plain`, `en`, `de`, `fr`).
         focus_version: the version to assume when a file's columns fit several.
-        storage_options: fsspec options (credentials, emulator endpoints).
+        storage_options: fsspec options for S3 (e.g. `endpoint_url` of an emulator).
         memory_limit: DuckDB memory cap while parsing.
         threads: DuckDB threads while parsing.
+        connection_string: Azure Storage connection string (a dlt secret); else the
+            AZURE_STORAGE_* environment variables.
 
     Returns:
         The `costs` and `loads` resources.
@@ -102,6 +107,7 @@ def dlt_source(
         storage_options,
         memory_limit,
         threads,
+        connection_string,
     )
 
     def rows() -> Iterator[Any]:
@@ -131,13 +137,15 @@ def months_found(path: str, number_locale: str = "plain") -> list[str]:
 
     Files are validated, so amounts are read under `number_locale` like the load reads them.
     """
-    from .discovery import discover, open_root
+    from ingestion.common.storage import open_store
+
+    from .discovery import discover
     from .reader import FocusReader
 
-    fs, root = open_root(path)
-    deliveries, _ = discover(fs, root)
+    store = open_store(path)
+    deliveries, _ = discover(store)
     months: set[str] = set()
-    reader = FocusReader(fs, check_locale(number_locale))
+    reader = FocusReader(store, check_locale(number_locale))
     try:
         for delivery in deliveries:
             if delivery.period is not None:

@@ -17,8 +17,9 @@ from typing import Any
 import pyarrow as pa
 
 from ingestion.common.report import LoadedUnit, SourceReport
+from ingestion.common.storage import open_store
 
-from .discovery import Delivery, FocusFile, LoadError, discover, open_root
+from .discovery import Delivery, FocusFile, LoadError, discover
 from .reader import FocusReader, UnitStats
 
 UnitKey = tuple[date, str, str]
@@ -50,8 +51,10 @@ class FocusPlan:
         storage_options: dict[str, Any] | None = None,
         memory_limit: str = "2GB",
         threads: int = 2,
+        connection_string: str | None = None,
     ) -> None:
         self.path = path
+        self.connection_string = connection_string
         self.periods = {parse_month(p) for p in billing_periods} if billing_periods else None
         self.report = report
         self.progress = progress or (lambda message: None)
@@ -70,12 +73,12 @@ class FocusPlan:
         if self._ready:
             return
         self._ready = True
-        fs, root = open_root(self.path, self.storage_options)
+        store = open_store(self.path, self.storage_options, self.connection_string)
         self.report.root = self.path
         self.reader = FocusReader(
-            fs, self.locale, self.focus_version, self.memory_limit, self.threads
+            store, self.locale, self.focus_version, self.memory_limit, self.threads
         )
-        deliveries, notes = discover(fs, root)
+        deliveries, notes = discover(store)
         self.report.notes.extend(notes)
         if not deliveries:
             self.report.notes.append(f"{self.path}: no FOCUS files (csv, csv.gz, parquet) found")
@@ -91,46 +94,72 @@ class FocusPlan:
                     unit_label(key),
                     sum(stats.rows for _, stats in parts),
                     sum((stats.billed_total for _, stats in parts), Decimal(0)),
-                    tuple(file.relative_path for file, _ in parts),
+                    tuple(file.name for file, _ in parts),
                 )
             )
 
     def _validate(self, delivery: Delivery, seen: dict[str, str]) -> None:
         assert self.reader is not None
+        if delivery.problem is not None:  # a broken manifest: its month cannot be told
+            if delivery.manifest is not None:
+                self._refuse(delivery.manifest, delivery.problem)
+            for file in delivery.files:
+                self._refuse(file, f"{file.name}: not loaded: {delivery.problem}")
+            return
         found: list[tuple[FocusFile, dict[UnitKey, UnitStats]]] = []
-        for file in delivery.files:
+        for index, file in enumerate(delivery.files):
+            try:
+                self.reader.fetch(file)
+            except LoadError as error:
+                self._fail(delivery, index, error, found)
+                return
             if file.md5 in seen:
+                self.reader.release(file)
                 self._refuse(
                     file,
-                    f"{file.relative_path}: same content (MD5) as {seen[file.md5]}; "
+                    f"{file.name}: same content (MD5) as {seen[file.md5]}; "
                     "a duplicated file is not loaded twice",
                 )
                 continue
-            seen[file.md5] = file.relative_path
+            seen[file.md5] = file.name
             try:
                 info = self.reader.validate(file, delivery.period)
             except LoadError as error:
-                self.reader.release(file)
-                self._refuse(file, str(error))
-                for other, _ in found:  # the rest of a partition must not replace it alone
-                    self._refuse(other, f"{other.relative_path}: not loaded: {error}")
-                for other in delivery.files[delivery.files.index(file) + 1 :]:
-                    self._refuse(other, f"{other.relative_path}: not loaded: {error}")
+                self._fail(delivery, index, error, found)
                 return
             self.report.notes.extend(info.notes)
             found.append((file, info.units))
-            self.progress(f"validated {file.relative_path}")
+            self.progress(f"validated {file.name}")
         for file, units in found:
             kept = {k: u for k, u in units.items() if self.periods is None or k[0] in self.periods}
             if not kept:
+                self.reader.release(file)
                 continue
             self.accepted.append((file, delivery))
             for key, stats in kept.items():
                 self.units.setdefault(key, []).append((file, stats))
 
+    def _fail(
+        self,
+        delivery: Delivery,
+        index: int,
+        error: LoadError,
+        found: list[tuple[FocusFile, dict[UnitKey, UnitStats]]],
+    ) -> None:
+        """Refuse a bad file and the rest of its delivery, which must not replace it alone."""
+        assert self.reader is not None
+        file = delivery.files[index]
+        self.reader.release(file)
+        self._refuse(file, str(error))
+        for other, _ in found:
+            self.reader.release(other)
+            self._refuse(other, f"{other.name}: not loaded: {error}")
+        for other in delivery.files[index + 1 :]:
+            self._refuse(other, f"{other.name}: not loaded: {error}")
+
     def _refuse(self, file: FocusFile, reason: str) -> None:
         self.refused.append((file, reason))
-        self.report.quarantine(file.relative_path, reason)
+        self.report.quarantine(file.name, reason)
         self.progress(f"quarantined {reason}")
 
     def batches(self) -> Iterator[pa.RecordBatch]:
@@ -143,7 +172,7 @@ class FocusPlan:
                 if self.periods is not None:
                     batch = _only_periods(batch, self.periods)
                 yield batch
-            self.progress(f"extracted {file.relative_path}")
+            self.progress(f"extracted {file.name}")
 
     def load_records(self) -> list[dict[str, Any]]:
         """One row per loaded unit and per quarantined file."""
@@ -159,7 +188,7 @@ class FocusPlan:
                     "billing_period": key[0],
                     "unit_key": unit_label(key),
                     "status": "loaded",
-                    "source_file": ", ".join(f.relative_path for f in files),
+                    "source_file": ", ".join(f.name for f in files),
                     "checksum": files[0].md5 if len(files) == 1 else _combined(files),
                     "row_count": sum(stats.rows for _, stats in parts),
                     "cost_total": sum((stats.billed_total for _, stats in parts), Decimal(0)),
@@ -168,7 +197,7 @@ class FocusPlan:
                     "detected_at": now,
                     "focus_version": ",".join(versions),
                     "files": json.dumps(
-                        [{"path": f.relative_path, "md5": f.md5, "size": f.size} for f in files]
+                        [{"path": f.name, "md5": f.md5, "size": f.size} for f in files]
                     ),
                 }
             )
@@ -178,7 +207,7 @@ class FocusPlan:
                     "billing_period": None,
                     "unit_key": None,
                     "status": "quarantined",
-                    "source_file": file.relative_path,
+                    "source_file": file.name,
                     "checksum": file.md5,
                     "row_count": 0,
                     "cost_total": None,
@@ -186,9 +215,7 @@ class FocusPlan:
                     "error": reason,
                     "detected_at": now,
                     "focus_version": None,
-                    "files": json.dumps(
-                        [{"path": file.relative_path, "md5": file.md5, "size": file.size}]
-                    ),
+                    "files": json.dumps([{"path": file.name, "md5": file.md5, "size": file.size}]),
                 }
             )
         return records

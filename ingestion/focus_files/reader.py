@@ -2,7 +2,8 @@
 
 Every value is read as text (parquet values are cast to text) and typed in SQL, so one bad
 value is reported with its row and column instead of being guessed around, and no Python runs
-per row. A file is read twice: once to validate and total, once to stream.
+per row. A file is fetched once (a remote file streamed into a temp file while its MD5 is taken),
+parsed once into a DuckDB temp table, then queried to validate, total and stream.
 """
 
 from __future__ import annotations
@@ -12,12 +13,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 
 import duckdb
-import fsspec
 import pyarrow as pa
 
 from ingestion.common.numbers import amount_sql
+from ingestion.common.storage import StorageError, Store
 
 from .columns import FOCUS_COLUMNS, KIND, Layout, plan_layout, snake
 from .discovery import FocusFile, LoadError
@@ -88,25 +90,22 @@ class FocusReader:
 
     def __init__(
         self,
-        fs: fsspec.AbstractFileSystem,
+        store: Store,
         locale: str = "plain",
         declared_version: str | None = None,
         memory_limit: str = "2GB",
         threads: int = 2,
     ) -> None:
-        self.fs = fs
+        self.store = store
         self.locale = locale
         self.declared_version = declared_version
-        protocols = fs.protocol if isinstance(fs.protocol, tuple) else (fs.protocol,)
-        self.local = "file" in protocols or "local" in protocols
         self.con = duckdb.connect()
         self.con.execute(f"set memory_limit = {literal(memory_limit)}")
         self.con.execute(f"set threads = {int(threads)}")
         self.con.execute("set TimeZone = 'UTC'")
-        if not self.local:
-            self.con.register_filesystem(fs)
         self._tmp = tempfile.TemporaryDirectory(prefix="finops-focus-")
         self.info: dict[str, FileInfo] = {}
+        self._fetched: dict[str, Path] = {}  # store key -> local copy not yet parsed
         self._staged: dict[str, str] = {}
         self._counter = 0
 
@@ -115,11 +114,15 @@ class FocusReader:
         self.con.close()
         self._tmp.cleanup()
 
-    def _location(self, file: FocusFile) -> str:
-        if self.local:
-            return file.uri
-        protocol = self.fs.protocol[0] if isinstance(self.fs.protocol, tuple) else self.fs.protocol
-        return f"{protocol}://{file.uri}"
+    def fetch(self, file: FocusFile) -> str:
+        """Make a file readable locally (a remote file is streamed to a temp file) and set
+        its MD5, in one pass; returns the MD5."""
+        if file.uri not in self._fetched:
+            try:
+                self._fetched[file.uri], file.md5 = self.store.fetch(file.uri, Path(self._tmp.name))
+            except StorageError as error:
+                raise LoadError(f"{file.name}: cannot be fetched: {error}") from error
+        return file.md5
 
     def relation(self, file: FocusFile) -> str:
         """A staged copy of a file with a 0-based `file_row_number`.
@@ -129,7 +132,9 @@ class FocusReader:
         """
         if file.uri in self._staged:
             return self._staged[file.uri]
-        location = literal(self._location(file))
+        self.fetch(file)
+        local = self._fetched.pop(file.uri)
+        location = literal(str(local))
         if file.is_parquet:
             source = f"select * from read_parquet({location}, file_row_number = true)"
         else:
@@ -139,7 +144,11 @@ class FocusReader:
             )
         self._counter += 1
         name = f"staged_{self._counter}"
-        self.con.execute(f"create temp table {name} as {source}")
+        try:
+            self.con.execute(f"create temp table {name} as {source}")
+        finally:
+            if self.store.remote:  # the staged table holds the rows now
+                local.unlink(missing_ok=True)
         self._staged[file.uri] = name
         return name
 
@@ -148,15 +157,18 @@ class FocusReader:
         name = self._staged.pop(file.uri, None)
         if name is not None:
             self.con.execute(f"drop table if exists {name}")
+        local = self._fetched.pop(file.uri, None)
+        if local is not None and self.store.remote:
+            local.unlink(missing_ok=True)
 
     def _fail(self, file: FocusFile, error: Exception) -> LoadError:
         message = str(error).strip().splitlines()[0][:300]
-        return LoadError(f"{file.relative_path}: cannot be read: {message}")
+        return LoadError(f"{file.name}: cannot be read: {message}")
 
     def headers(self, file: FocusFile) -> list[str]:
         """Delivered column names."""
         if file.size == 0:
-            raise LoadError(f"{file.relative_path}: file is empty (0 bytes)")
+            raise LoadError(f"{file.name}: file is empty (0 bytes)")
         try:
             described = self.con.execute(f"describe {self.relation(file)}").fetchall()
         except (duckdb.Error, UnicodeDecodeError) as error:
@@ -179,7 +191,7 @@ class FocusReader:
             if not bad:
                 return fmt
         raise LoadError(
-            f"{file.relative_path}: column {layout.typed['BillingPeriodStart']!r}: dates "
+            f"{file.name}: column {layout.typed['BillingPeriodStart']!r}: dates "
             "written with slashes in no order where every billing period starts on a 1st"
         )
 
@@ -223,7 +235,7 @@ class FocusReader:
         if layout.missing_required:
             shown = ", ".join(headers[:8]) + (", ..." if len(headers) > 8 else "")
             raise LoadError(
-                f"{file.relative_path}: required FOCUS column {layout.missing_required[0]!r} "
+                f"{file.name}: required FOCUS column {layout.missing_required[0]!r} "
                 f"is missing (columns: {shown})"
             )
         relation = self.relation(file)
@@ -287,19 +299,18 @@ class FocusReader:
             )
         if not info.units:
             raise LoadError(
-                f"{file.relative_path}: header only, no rows; a billing period is never "
-                "replaced by nothing"
+                f"{file.name}: header only, no rows; a billing period is never replaced by nothing"
             )
         if period is not None:
             total = sum(unit.rows for unit in info.units.values())
             if outside_rows == total:
                 raise LoadError(
-                    f"{file.relative_path}: every row's BillingPeriodStart is outside the "
+                    f"{file.name}: every row's BillingPeriodStart is outside the "
                     f"billing period {period:%Y-%m} its folder declares (wrong month's file?)"
                 )
             if outside_rows:
                 info.notes.append(
-                    f"{file.relative_path}: {outside_rows} row(s) with a BillingPeriodStart "
+                    f"{file.name}: {outside_rows} row(s) with a BillingPeriodStart "
                     f"outside {period:%Y-%m} loaded with that period (late rows)"
                 )
         for column, row in sorted(soft.items(), key=lambda item: item[1]):
@@ -319,7 +330,7 @@ class FocusReader:
         ).fetchall()
         shown = value[0][0] if value else None
         if shown is None or not str(shown).strip() or str(shown).strip().upper() == "NULL":
-            return f"{file.relative_path}: row {row}, column {header!r}: value is empty"
+            return f"{file.name}: row {row}, column {header!r}: value is empty"
         kind = {"money": "number", "rate": "number", "quantity": "number"}.get(
             KIND[column], KIND[column]
         )
@@ -327,16 +338,15 @@ class FocusReader:
         if kind == "number" and self.locale == "plain" and "," in str(shown):
             hint = " (declare the source's number_locale to read grouped or comma decimals)"
         return (
-            f"{file.relative_path}: row {row}, column {header!r}: value {shown!r} is not a "
+            f"{file.name}: row {row}, column {header!r}: value {shown!r} is not a "
             f"valid {kind} under number locale {self.locale!r}{hint}"
             if kind == "number"
-            else f"{file.relative_path}: row {row}, column {header!r}: value {shown!r} is not "
-            f"a valid {kind}"
+            else f"{file.name}: row {row}, column {header!r}: value {shown!r} is not a valid {kind}"
         )
 
     def _notes(self, file: FocusFile, info: FileInfo, relation: str) -> list[str]:
         """Problems that do not stop a load but a conformance check would flag."""
-        layout, name = info.layout, file.relative_path
+        layout, name = info.layout, file.name
         version = layout.version
         how = {
             "detected": "detected from its columns",
@@ -404,7 +414,7 @@ class FocusReader:
         items += [
             f"{literal(info.layout.version.version)} as x_focus_version",
             f"{literal(export_id)} as x_export_id",
-            f"{literal(file.relative_path)} as x_source_file",
+            f"{literal(file.name)} as x_source_file",
             "cast(file_row_number + 1 as bigint) as x_source_row",
             f"{extra_sql} as x_extra",
         ]

@@ -65,15 +65,22 @@ def dlt_source(
     report: SourceReport | None = None,
     progress: Callable[[str], None] | None = None,
     number_locale: str = "plain",
+    storage_options: dict[str, Any] | None = None,
+    connection_string: str | None = None,
 ) -> Sequence[DltResource]:
-    """SaaS invoice CSVs under a folder or file; nothing is read until iterated.
+    """SaaS invoice CSVs under a folder, file or bucket prefix; nothing is read until iterated.
 
     Args:
-        path: local folder or file (or an fsspec URL of a local-like filesystem).
+        path: local folder or file, `s3://<bucket>/<prefix>` (credentials from the standard AWS
+            chain via s3fs), `azure://<container>/<prefix>` or
+            `abfss://<container>@<account>.dfs.core.windows.net/<prefix>` (Azure Blob Storage).
         billing_periods: only these months (`YYYY-MM`); all found when omitted.
         report: filled with what was loaded, quarantined and noted.
         progress: receives one short line per validated, quarantined or extracted file.
         number_locale: how amounts are written (`plain`, `en`, `de`, `fr`).
+        storage_options: fsspec options for S3 (e.g. `endpoint_url` of an emulator).
+        connection_string: Azure Storage connection string (a dlt secret); else the
+            AZURE_STORAGE_* environment variables.
 
     Returns:
         The `invoice_lines` and `loads` resources.
@@ -86,6 +93,8 @@ def dlt_source(
         report if report is not None else SourceReport(),
         progress,
         check_locale(number_locale),
+        storage_options,
+        connection_string,
     )
 
     def rows() -> Iterator[Any]:

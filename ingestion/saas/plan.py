@@ -1,17 +1,25 @@
-"""What one SaaS run loads: every invoice file validated before any row goes to dlt."""
+"""What one SaaS run loads: every invoice file validated before any row goes to dlt.
+
+Files under a local folder are read in place; files under an S3 or Azure Blob prefix
+(ingestion/common/storage.py) are streamed one by one into a private temp folder (MD5 taken on
+the way) and read from there; the copies of refused files are removed at once, the others when
+the run ends (invoice CSVs are small).
+"""
 
 from __future__ import annotations
 
 import hashlib
+import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
-from fsspec.core import url_to_fs
 
 from ingestion.common.report import LoadedUnit, SourceReport
+from ingestion.common.storage import StorageError, open_store
 
 from .reader import InvoiceError, InvoiceReader, UnitStats
 
@@ -36,15 +44,20 @@ class InvoicePlan:
         report: SourceReport,
         progress: Callable[[str], None] | None = None,
         number_locale: str = "plain",
+        storage_options: dict[str, Any] | None = None,
+        connection_string: str | None = None,
     ) -> None:
         self.path = path
+        self.storage_options = storage_options
+        self.connection_string = connection_string
+        self._tmp = tempfile.TemporaryDirectory(prefix="finops-saas-")
         self.periods = {parse_month(p) for p in billing_periods} if billing_periods else None
         self.report = report
         self.progress = progress or (lambda message: None)
         self.reader = InvoiceReader(number_locale)
         self.files: list[tuple[str, str, str]] = []  # (location, relative name, md5)
         self.units: dict[UnitKey, list[tuple[str, str, UnitStats]]] = {}
-        self.refused: list[tuple[str, str, str]] = []
+        self.refused: list[tuple[str, str | None, str]] = []
         self._ready = False
 
     def prepare(self) -> None:
@@ -52,39 +65,43 @@ class InvoicePlan:
         if self._ready:
             return
         self._ready = True
-        fs, root = url_to_fs(self.path)
-        root = root.rstrip("/")
+        store = open_store(self.path, self.storage_options, self.connection_string)
         self.report.root = self.path
-        if fs.isfile(root):
-            base, found = root.rsplit("/", 1)[0], [root]
-        else:
-            base = root
-            found = sorted(p for p in fs.find(root) if p.lower().endswith(SUFFIXES))
+        found = [o for o in store.list() if o.relative_path.lower().endswith(SUFFIXES)]
         if not found:
             self.report.notes.append(f"{self.path}: no invoice CSV files found")
         seen: dict[str, str] = {}
-        for location in found:
-            name = location[len(base) :].lstrip("/")
-            with fs.open(location, "rb") as handle:
-                md5 = hashlib.md5(handle.read(), usedforsecurity=False).hexdigest()
-            if fs.size(location) == 0:
+        for obj in found:
+            name = store.lineage(obj)
+            try:
+                local, md5 = store.fetch(obj.key, Path(self._tmp.name))
+            except StorageError as error:
+                self._refuse(name, None, f"{name}: cannot be fetched: {error}")
+                continue
+            location = str(local)
+            if obj.size == 0:
                 self._refuse(name, md5, f"{name}: file is empty (0 bytes)")
+                self._drop(store.remote, local)
                 continue
             if md5 in seen:
                 self._refuse(
                     name, md5, f"{name}: same content (MD5) as {seen[md5]}; not loaded twice"
                 )
+                self._drop(store.remote, local)
                 continue
             seen[md5] = name
             try:
                 units = self.reader.validate(location, name)
             except InvoiceError as error:
                 self._refuse(name, md5, str(error))
+                self._drop(store.remote, local)
                 continue
             kept = {k: u for k, u in units.items() if self.periods is None or k[0] in self.periods}
             if kept:
                 self.files.append((location, name, md5))
                 self.progress(f"validated {name}")
+            else:
+                self._drop(store.remote, local)
             for key, stats in kept.items():
                 self.units.setdefault(key, []).append((name, md5, stats))
         for key, parts in sorted(self.units.items()):
@@ -103,7 +120,13 @@ class InvoicePlan:
                     f"{key[0]:%Y-%m} {key[1]}: several currencies ({', '.join(sorted(currencies))})"
                 )
 
-    def _refuse(self, name: str, md5: str, reason: str) -> None:
+    @staticmethod
+    def _drop(remote: bool, local: Path) -> None:
+        """Remove the temp copy of a remote file that will not be read again."""
+        if remote:
+            local.unlink(missing_ok=True)
+
+    def _refuse(self, name: str, md5: str | None, reason: str) -> None:
         self.refused.append((name, md5, reason))
         self.report.quarantine(name, reason)
         self.progress(f"quarantined {reason}")
@@ -157,5 +180,6 @@ class InvoicePlan:
         return records
 
     def close(self) -> None:
-        """Release the DuckDB session."""
+        """Release the DuckDB session and the temp copies."""
         self.reader.close()
+        self._tmp.cleanup()

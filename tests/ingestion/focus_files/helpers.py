@@ -8,7 +8,10 @@ import io
 import json
 import re
 import shutil
+import uuid
 from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -35,6 +38,27 @@ def run_source(module: Any, path: Path | str, **options: Any) -> SourceReport:
     pipeline = make_pipeline(module.__name__.rsplit(".", 1)[-1], module.DATASET_NAME)
     pipeline.run(module.dlt_source(path=str(path), report=report, **options))
     return report
+
+
+@contextmanager
+def fresh_warehouse(kind: str, folder: Path) -> Iterator[None]:
+    """An empty DuckDB file in `folder`, or a new PostgreSQL database dropped afterwards."""
+    from tests.conftest import _admin_connection
+    from tests.warehouse_utils import use_warehouse
+
+    if kind == "duckdb":
+        with use_warehouse("duckdb", duckdb_file=folder / f"wh_{uuid.uuid4().hex[:8]}.duckdb"):
+            yield
+        return
+    database = f"finops_remote_{uuid.uuid4().hex[:8]}"
+    with _admin_connection() as con:
+        con.execute(f'create database "{database}"')
+    try:
+        with use_warehouse("postgres", pg_database=database):
+            yield
+    finally:
+        with _admin_connection() as con:
+            con.execute(f'drop database if exists "{database}" with (force)')
 
 
 def reference_billed(path: Path, column: str = "BilledCost") -> Decimal:
