@@ -192,7 +192,8 @@ class FsspecStore(Store):
 
     def chunks(self, key: str) -> Iterator[bytes]:
         try:
-            with self.fs.open(key, "rb") as handle:
+            # no read cache: each chunk is one ranged GET, never a whole object in memory
+            with self.fs.open(key, "rb", block_size=CHUNK, cache_type="none") as handle:
                 yield from iter(lambda: handle.read(CHUNK), b"")
         except Exception as error:
             raise StorageError(f"{self.url}: cannot read {key}: {first_line(error)}") from error
