@@ -165,8 +165,8 @@ def _ingest_command(spec: Any) -> click.Command:
             settings["number_locale"] = _check_parses_numbers(spec, number_locale)
         if "://" not in path and not Path(path).exists():
             raise FileNotFoundError(f"{path}: no such file or folder")
-        os.environ[spec.path_env] = path if "://" in path else str(Path(path).resolve())
-        with _source_settings(spec, settings):
+        location = path if "://" in path else str(Path(path).resolve())
+        with _environment({spec.path_env: location}), _source_settings(spec, settings):
             _run(list(partitions), ctx.obj["verbose"], [spec.name])
 
     params: list[click.Parameter] = [
@@ -206,8 +206,15 @@ def _env_name(config_key: str) -> str:
 def _source_settings(spec: Any, settings: dict[str, str | None]) -> Iterator[None]:
     """Source options set through dlt config for one run, the previous values restored after."""
     names = {_env_name(spec.config_key(option)): value for option, value in settings.items()}
-    saved = {name: os.environ.get(name) for name in names}
-    os.environ.update({name: value for name, value in names.items() if value})
+    with _environment(names):
+        yield
+
+
+@contextmanager
+def _environment(values: dict[str, str | None]) -> Iterator[None]:
+    """Environment variables set (None or empty: left alone) for a block, then restored."""
+    saved = {name: os.environ.get(name) for name in values}
+    os.environ.update({name: value for name, value in values.items() if value})
     try:
         yield
     finally:
@@ -271,11 +278,12 @@ def demo(ctx: click.Context, months: int, scale: int, seed: int, providers: str)
     if unknown:
         raise click.BadParameter(f"unknown provider(s) {unknown}; known: {SAMPLE_PROVIDERS}")
     _generate(sample, months, scale, seed, chosen)
-    for spec in registry.SOURCES:
-        root = sample / SAMPLE_ROOTS.get(spec.name, spec.module_name)
-        if root.exists():
-            os.environ[spec.path_env] = str(root)
-    _run([], ctx.obj["verbose"])
+    roots = {
+        spec.path_env: str(sample / SAMPLE_ROOTS.get(spec.name, spec.module_name))
+        for spec in registry.SOURCES
+    }
+    with _environment({name: root for name, root in roots.items() if Path(root).exists()}):
+        _run([], ctx.obj["verbose"])
     _status(f"demo finished in {time.monotonic() - started:.1f}s")
 
 

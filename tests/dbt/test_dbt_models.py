@@ -293,8 +293,18 @@ def environ(env: dict[str, str]) -> Iterator[None]:
                 os.environ[k] = v
 
 
-def dbt(wh: Warehouse, tmp: Path, *args: str, variables: dict | None = None) -> None:
-    """Runs one dbt command in-process against `wh`; fails the test on any error."""
+def dbt(
+    wh: Warehouse,
+    tmp: Path,
+    *args: str,
+    variables: dict | None = None,
+    expected_warnings: tuple[str, ...] = (),
+) -> None:
+    """Runs one dbt command in-process against `wh`; fails the test on any error.
+
+    A warning fails it too unless its test is named in `expected_warnings`, and then it must
+    occur.
+    """
     cli = [
         *args,
         "--project-dir", str(PROJECT_DIR),
@@ -308,14 +318,18 @@ def dbt(wh: Warehouse, tmp: Path, *args: str, variables: dict | None = None) -> 
         cli += ["--vars", json.dumps(variables)]
     with environ(wh.env):
         result = dbtRunner().invoke(cli)
+    results = list(result.result or [])
+    warned = {r.node.name for r in results if str(r.status) == "warn"}
     failures = [
         f"{r.node.unique_id}: {r.status} {r.message}"
-        for r in (result.result or [])
+        for r in results
         if str(r.status) not in ("success", "pass")
+        and not (str(r.status) == "warn" and r.node.name in expected_warnings)
     ]
     assert result.success and not failures, (
         f"dbt {' '.join(args)} failed: {result.exception} {failures}"
     )
+    assert warned >= set(expected_warnings), f"expected warnings missing: {expected_warnings}"
 
 
 FCT_COST_ROWS = "select * from gold.fct_cost order by x_cost_line_id"
@@ -354,7 +368,19 @@ def run_scenario(wh: Warehouse, tmp: Path) -> Warehouse:
     wh.snapshots["february_rows_before"] = wh.run(FEBRUARY_ROWS)
     restated = restated_rows(rows)
     replace_raw(wh, restated)
-    dbt(wh, tmp, "build", variables={"min_billing_period": JAN, "max_billing_period": JAN})
+    # February's export changed but the window leaves its gold as it was: the invoice
+    # reconciliation (rebuilt whole) must show that month as a variance, and warn
+    dbt(
+        wh,
+        tmp,
+        "build",
+        variables={"min_billing_period": JAN, "max_billing_period": JAN},
+        expected_warnings=("rpt_invoice_reconciliation_has_no_variance",),
+    )
+    wh.snapshots["stale_invoices"] = wh.run(
+        "select billing_account_id, cast(billing_period as varchar) from"
+        " gold.rpt_invoice_reconciliation where status = 'variance' order by 1, 2"
+    )
     wh.snapshots["february_rows_after"] = wh.run(FEBRUARY_ROWS)
     wh.snapshots["windowed_totals"] = wh.run(FCT_COST_TOTALS)
     wh.snapshots["restated_expected"] = expected_totals(restated)
@@ -473,6 +499,8 @@ def test_windowed_build_replaces_only_its_month(built: Warehouse) -> None:
     # February of payer B was restated in raw too, but the window kept gold's old figures
     assert got[(PAYER_B, FEB)] == as_totals(built.snapshots["first_totals"])[(PAYER_B, FEB)]
     assert got[(PAYER_B, FEB)] != restated[(PAYER_B, FEB)]
+    # ... and the invoice reconciliation shows exactly that stale month
+    assert built.snapshots["stale_invoices"] == [(PAYER_B, FEB)]
 
 
 def test_daily_and_focus_view_carry_the_same_totals(built: Warehouse) -> None:

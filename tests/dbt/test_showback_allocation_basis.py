@@ -21,12 +21,12 @@ from decimal import Decimal
 import pytest
 
 from tests.conftest import _admin_connection
-from tests.dbt.test_finance_marts import run_dbt
+from tests.dbt_helpers import run_dbt
 from tests.warehouse_utils import query, use_warehouse
 
 NEW_TEAM = "newteam"
 SELECT = ("--select", "+fct_chargeback_draft", "+rpt_showback_monthly", "+rpt_showback_weekly",
-          "+rpt_close_readiness")  # fmt: skip
+          "+rpt_close_readiness", "+rpt_invoice_reconciliation")  # fmt: skip
 REPORTS = ("--select", "rpt_showback_monthly", "rpt_showback_weekly", "fct_chargeback_draft")
 # fct_cost methods of lines a first-priority rule takes over (policies and pools come first)
 RULE_TAKES = ("virtual_tag", "tag", "tag_value_map", "account_default", "unallocated")

@@ -57,8 +57,9 @@ def dagster_dev(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Dagster]:
     (home / "dagster").mkdir()
     shutil.copy(ROOT / "orchestration" / "dagster.yaml", home / "dagster" / "dagster.yaml")
     port = _free_port()
+    # no source path another test may have left in this process: only the sample's AWS
     env = {
-        **os.environ,
+        **{k: v for k, v in os.environ.items() if not k.startswith("FINOPS_")},
         "DAGSTER_HOME": str(home / "dagster"),
         "FINOPS_HOME": str(home),
         "FINOPS_WAREHOUSE": "duckdb",
