@@ -115,12 +115,12 @@ def close_period(
                 message=f"{period:%Y-%m} is already closed by {state[1]}",
             )
         _check_ready(ledger, period, force, reason)
-        control = _invoice_control(ledger, period, force)
         recorded_at = datetime.now(UTC).replace(tzinfo=None, microsecond=0)
         sequence = _next_sequence(ledger, period)
         journal_id = f"JE-{period:%Y%m}-{_closes_of(ledger, period) + 1:02d}"
         close_id = f"{journal_id}-close"
         basis, charges = _draft(ledger, period)
+        control = _invoice_control(ledger, period, force, charges)
         lines = _balanced(charges, period, "charge", "clearing", ledger)
         adjustments = _adjustments(ledger, period)
         lines += adjustments
@@ -347,7 +347,9 @@ def _check_ready(ledger: Ledger, period: date, force: bool, reason: str | None) 
         raise CloseError("--force needs --reason; it is recorded with the close")
 
 
-def _invoice_control(ledger: Ledger, period: date, force: bool) -> dict[str, dict[str, str]]:
+def _invoice_control(
+    ledger: Ledger, period: date, force: bool, charges: dict[tuple[Any, ...], Decimal]
+) -> dict[str, dict[str, str]]:
     """Per currency: invoice total, gold billed cost, the journal's charges, unreconciled count.
 
     The journal's charges equal gold's billed cost on the billed basis and its effective cost
@@ -379,18 +381,15 @@ def _invoice_control(ledger: Ledger, period: date, force: bool) -> dict[str, dic
             f"{period:%Y-%m} has {len(unreconciled)} invoice(s) that do not reconcile ({shown});"
             " see gold.rpt_invoice_reconciliation, or close anyway with --force --reason '...'"
         )
-    charges = dict(
-        ledger.execute(
-            "select currency, sum(amount) from gold.fct_chargeback_draft"
-            " where billing_period = ? group by 1",
-            (period,),
-        )
-    )
+    # the draft `_draft` read, keyed (period, entity, currency, cost center, account)
+    by_currency: dict[str, Decimal] = defaultdict(Decimal)
+    for (_, _, currency, _, _), amount in charges.items():
+        by_currency[currency] += amount
     return {
         currency: {
             "invoice_total": f"{_cents(Decimal(invoice)):f}",
             "gold_billed_cost": f"{_cents(Decimal(gold)):f}",
-            "journal_charges": f"{_cents(Decimal(charges.get(currency) or 0)):f}",
+            "journal_charges": f"{_cents(by_currency[currency]):f}",
             "unreconciled_invoices": str(int(count)),
         }
         for currency, invoice, gold, count in totals
