@@ -260,3 +260,25 @@ def test_idle_shared_proportionally(warehouse) -> None:
         assert_totals_unchanged()
     finally:
         run_dbt(tmp, "run", "--select", *SPLIT_MODELS)
+
+
+def test_idle_spend_is_the_nodes_idle_share_of_their_bill_lines(warehouse) -> None:
+    """The idle spend KPI's input: each node-day's bill lines times its __idle__ weight share."""
+    _, root = warehouse
+    weights = node_weights(root)
+    expected = Decimal(0)
+    for day, resource_id, effective in query(
+        "select cast(charge_period_start as date), resource_id, effective_cost from gold.fct_cost"
+        " where resource_id is not null and x_provider != 'kubernetes'"
+    ):
+        recipients = weights.get((day, resource_id.lower()))
+        if recipients:
+            idle = recipients.get(("__idle__", None), Decimal(0))
+            expected += Decimal(effective) * idle / sum(recipients.values())
+    [(got,)] = query(
+        "select sum(group_effective_cost * node_idle_share) from (select distinct"
+        " x_split_group_key, group_effective_cost, node_idle_share"
+        " from silver.int_kubernetes_bill_split) as split_groups"
+    )
+    assert expected > 0
+    assert Decimal(repr(got)).quantize(CENT) == expected.quantize(CENT)

@@ -144,6 +144,18 @@ recipients as (
     group by usage_date, billing_period, cluster_id, node_key, namespace, is_idle, team
 ),
 
+-- the node-day's idle share of its weight: what its bill lines spend on idle capacity,
+-- whatever the policy does with that cost (rpt_kpi_monthly's kubernetes idle spend)
+node_idle as (
+    select
+        usage_date,
+        node_key,
+        sum(case when is_idle then weight else 0 end) / sum(weight) as idle_share
+    from recipients
+    group by usage_date, node_key
+    having sum(weight) > 0
+),
+
 -- the policy as data, so one query serves all three; an unknown value stops the build with
 -- its name in the error (the cast fails)
 policy_check as (
@@ -305,6 +317,7 @@ exact as (
         shares.is_idle,
         shares.team,
         shares.share,
+        node_idle.idle_share as node_idle_share,
         {%- for measure in measures %}
             -- the exact share in cents, through decimal so float noise (299.99999999999994)
             -- does not cost a cent
@@ -318,6 +331,10 @@ exact as (
         on
             bill_groups.charge_date = shares.usage_date
             and bill_groups.node_key = shares.node_key
+    inner join node_idle
+        on
+            bill_groups.charge_date = node_idle.usage_date
+            and bill_groups.node_key = node_idle.node_key
 ),
 
 floored as (
@@ -362,6 +379,7 @@ final as (
         cast(case when is_idle then 'kubernetes_idle' else 'kubernetes' end as {{ type_varchar() }})
             as allocation_method,
         cast(share as {{ dbt.type_float() }}) as share,
+        cast(node_idle_share as {{ dbt.type_float() }}) as node_idle_share,
         {%- for measure in measures %}
             cast(
                 {{ measure }}_floor

@@ -23,6 +23,27 @@ forecasts as (
     select * from {{ ref('int_cost_forecasts') }}
 ),
 
+-- cloud clusters' idle node capacity: each split bill line group's idle part, taken once per
+-- group (the split has a row per recipient) and under any idle policy
+cloud_kubernetes_idle as (
+    select
+        x_billing_period as billing_period,
+        billing_currency,
+        x_provider,
+        sum(group_effective_cost * node_idle_share) as idle_cost
+    from (
+        select distinct
+            x_split_group_key,
+            x_billing_period,
+            billing_currency,
+            x_provider,
+            group_effective_cost,
+            node_idle_share
+        from {{ ref('int_kubernetes_bill_split') }}
+    ) as split_groups
+    group by x_billing_period, billing_currency, x_provider
+),
+
 -- business volume of every product together per month: the unit-cost denominators
 business_volumes as (
     select
@@ -107,6 +128,16 @@ classified as (
         group by x_billing_period, billing_currency{{ group_by_scope }}
     ),
 
+    cloud_idle_{{ series_type }} as (
+        select
+            billing_period,
+            billing_currency,
+            {{ column }} as x_provider,
+            sum(idle_cost) as idle_cost
+        from cloud_kubernetes_idle
+        group by billing_period, billing_currency{{ group_by_scope }}
+    ),
+
     -- the scope's currencies and last charge day in each period: a forecast is compared only
     -- with a scope billed in one currency, and only once its month is complete
     scope_period_{{ series_type }} as (
@@ -130,6 +161,12 @@ allocation_scopes as (
     select * from allocation_provider
     union all
     select * from allocation_total
+),
+
+cloud_idle_scopes as (
+    select * from cloud_idle_provider
+    union all
+    select * from cloud_idle_total
 ),
 
 scope_periods as (
@@ -187,6 +224,7 @@ joined as (
     select
         cost_scopes.*,
         allocation_scopes.allocated_cost,
+        coalesce(cloud_idle_scopes.idle_cost, 0) as cloud_kubernetes_idle_cost,
         scope_periods.last_charge_date,
         scope_periods.last_charge_date
         >= cast(
@@ -210,6 +248,11 @@ joined as (
             cost_scopes.billing_period = allocation_scopes.billing_period
             and cost_scopes.billing_currency = allocation_scopes.billing_currency
             and cost_scopes.x_provider = allocation_scopes.x_provider
+    left join cloud_idle_scopes
+        on
+            cost_scopes.billing_period = cloud_idle_scopes.billing_period
+            and cost_scopes.billing_currency = cloud_idle_scopes.billing_currency
+            and cost_scopes.x_provider = cloud_idle_scopes.x_provider
     left join scope_periods
         on
             cost_scopes.billing_period = scope_periods.billing_period
@@ -246,9 +289,11 @@ final as (
         cast(usage_effective_cost as {{ type_money() }}) as usage_effective_cost,
         cast(round(100 * (usage_list_cost - usage_effective_cost) / nullif(usage_list_cost, 0), 4) as decimal(38, 4))
             as effective_savings_rate_pct,
-        cast(kubernetes_idle_cost as {{ type_money() }}) as kubernetes_idle_cost,
-        cast(kubernetes_idle_cost + commitment_unused_cost as {{ type_money() }}) as idle_cost,
-        cast(round(100 * (kubernetes_idle_cost + commitment_unused_cost) / nullif(effective_cost, 0), 4) as decimal(38, 4))
+        cast(kubernetes_idle_cost + cloud_kubernetes_idle_cost as {{ type_money() }})
+            as kubernetes_idle_cost,
+        cast(kubernetes_idle_cost + cloud_kubernetes_idle_cost + commitment_unused_cost as {{ type_money() }})
+            as idle_cost,
+        cast(round(100 * (kubernetes_idle_cost + cloud_kubernetes_idle_cost + commitment_unused_cost) / nullif(effective_cost, 0), 4) as decimal(38, 4))
             as idle_cost_pct,
         cast(case when forecast_cost is not null then frozen_made_on end as date)
             as forecast_made_on,
