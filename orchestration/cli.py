@@ -18,11 +18,24 @@ import click
 from ingestion.common.numbers import LOCALES
 from ingestion.warehouse import WarehouseConfigError, check_connection, describe, home
 
+
+class NoBillingMonths(FileNotFoundError):
+    """The configured paths hold no billing month a source can read."""
+
+
+# the first hint whose error type matches is shown; NoBillingMonths comes before the generic
+# FileNotFoundError because the path may be right and the amounts unreadable
 HINTS: list[tuple[type[BaseException], str]] = [
     (
         WarehouseConfigError,
         "check FINOPS_WAREHOUSE / FINOPS_POSTGRES_URL / PG* variables; "
         "create a missing database with `createdb -h HOST -U USER NAME`",
+    ),
+    (
+        NoBillingMonths,
+        "check the path; if the amounts use thousand separators or comma decimals, pass "
+        "--number-locale (en, de, fr); `--partition YYYY-MM` names the first value that does "
+        "not read",
     ),
     (FileNotFoundError, "check the path; `finops generate --out DIR` makes sample exports"),
 ]
@@ -295,7 +308,7 @@ def _run(partitions: list[str], verbose: bool, sources: list[str] | None = None)
     months = partitions or _months_found(specs)
     if not months:
         where = ", ".join(f"{spec.name}: {_path_of(spec)}" for spec in specs)
-        raise FileNotFoundError(f"no billing months found to load ({where})")
+        raise NoBillingMonths(f"no billing months found to load ({where})")
     check_connection()
     _status(f"warehouse: {describe()}")
     failures: list[str] = []

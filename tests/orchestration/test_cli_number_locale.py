@@ -85,6 +85,12 @@ def test_german_amounts_load_exactly_with_the_flag_and_are_quarantined_without(
     assert "acme_2025-01.csv: row 1, column 'Amount'" in plain.output
     assert "'1.234,50' is not a valid amount under number locale 'plain'" in plain.output
 
+    # without the flag or a month, no month reads: the hint points at the locale, not only the path
+    unread = runner.invoke(main, ["ingest", "saas", "--path", str(folder)])
+    assert unread.exit_code == 1
+    assert "no billing months found to load" in unread.output
+    assert "pass --number-locale" in unread.output
+
     german = runner.invoke(main, ["ingest", "saas", "--path", str(folder), "--number-locale", "de"])
     assert german.exit_code == 0, german.output
     assert LOCALE_VARIABLE not in os.environ  # the locale was for that run only
