@@ -95,16 +95,8 @@ renamed as (
         x_source_row,
         x_extra,
         _dlt_load_id,
-        -- restatement guard: ingestion replaces a payer's month as a whole, so every row of a
-        -- (billing_period, payer) should carry the newest load id; a leftover row of an older
-        -- load is flagged here instead of being counted twice. dlt load ids are epoch seconds
-        -- as text (10 integer digits until 2286), so text order is time order.
-        coalesce(
-            _dlt_load_id = max(_dlt_load_id) over (
-                partition by billing_period, bill_payer_account_id
-            ),
-            false
-        ) as is_latest_export
+        -- restatement guard (macros/sources/is_latest_load.sql)
+        {{ is_latest_load(['bill_payer_account_id']) }} as is_latest_export
     from source
 )
 

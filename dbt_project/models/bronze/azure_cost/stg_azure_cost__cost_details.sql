@@ -177,15 +177,8 @@ flagged as (
         x_source_row,
         x_extra,
         _dlt_load_id,
-        -- restatement guard: ingestion replaces a (billing period, scope, cost view) as a whole,
-        -- so every row of a unit should carry the newest load id; a leftover row of an older
-        -- load is flagged instead of being counted twice (load ids are epoch seconds as text)
-        coalesce(
-            _dlt_load_id = max(_dlt_load_id) over (
-                partition by billing_period, x_scope_id, x_cost_view
-            ),
-            false
-        ) as is_latest_load
+        -- restatement guard (macros/sources/is_latest_load.sql)
+        {{ is_latest_load(['x_scope_id', 'x_cost_view']) }} as is_latest_load
     from source
 )
 

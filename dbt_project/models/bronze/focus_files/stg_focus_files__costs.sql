@@ -166,14 +166,8 @@ renamed as (
         x_source_row,
         x_extra,
         _dlt_load_id,
-        -- restatement guard: ingestion replaces a unit as a whole, so every row of a unit should
-        -- carry the newest load id; a leftover row of an older load is flagged, not counted twice
-        coalesce(
-            _dlt_load_id = max(_dlt_load_id) over (
-                partition by billing_period, x_unit_account, x_unit_provider
-            ),
-            false
-        ) as is_latest_load
+        -- restatement guard (macros/sources/is_latest_load.sql)
+        {{ is_latest_load(['x_unit_account', 'x_unit_provider']) }} as is_latest_load
     from source
 )
 

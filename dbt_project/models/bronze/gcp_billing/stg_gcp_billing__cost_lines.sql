@@ -72,16 +72,8 @@ renamed as (
         x_source_row,
         x_extra,
         _dlt_load_id,
-        -- restatement guard: ingestion replaces a unit as a whole, so every row of a
-        -- (billing_period, billing_account_id) carries the newest load id; a leftover row of an
-        -- older load is flagged here instead of being counted twice (load ids are epoch
-        -- seconds as text, so text order is time order)
-        coalesce(
-            _dlt_load_id = max(_dlt_load_id) over (
-                partition by billing_period, billing_account_id
-            ),
-            false
-        ) as is_latest_export
+        -- restatement guard (macros/sources/is_latest_load.sql)
+        {{ is_latest_load(['billing_account_id']) }} as is_latest_export
     from source
 )
 

@@ -45,11 +45,8 @@ renamed as (
         x_source_row,
         x_extra,
         _dlt_load_id,
-        -- a vendor's month is replaced as a whole; a leftover older row is flagged, not counted
-        coalesce(
-            _dlt_load_id = max(_dlt_load_id) over (partition by billing_period, vendor),
-            false
-        ) as is_latest_load
+        -- restatement guard (macros/sources/is_latest_load.sql)
+        {{ is_latest_load(['vendor']) }} as is_latest_load
     from source
 )
 
