@@ -54,12 +54,15 @@ def _chain(error: BaseException) -> Iterator[BaseException]:
 
 def _status(error: BaseException) -> int | None:
     """The HTTP status an error carries (urllib, Azure SDK, botocore, requests), if any."""
+    if isinstance(error, urllib.error.HTTPError):
+        return error.code
     response = getattr(error, "response", None)
     if isinstance(response, dict):  # botocore ClientError
         status = response.get("ResponseMetadata", {}).get("HTTPStatusCode")
         return int(status) if status else None
+    # Azure SDK errors carry status_code, aiohttp's status, requests' their response's
     for holder in (error, response):
-        for name in ("status_code", "status", "code"):
+        for name in ("status_code", "status"):
             value = getattr(holder, name, None)
             if isinstance(value, int) and 100 <= value < 600:
                 return value

@@ -17,6 +17,7 @@ from typing import ClassVar
 
 import dagster as dg
 import pytest
+import requests
 from azure.core.exceptions import HttpResponseError, ServiceRequestError
 from botocore.exceptions import ClientError, EndpointConnectionError
 from dagster_dlt import DagsterDltResource
@@ -48,6 +49,12 @@ def _http_error(status: int) -> urllib.error.HTTPError:
     return urllib.error.HTTPError("http://x/allocation", status, "status", {}, None)  # type: ignore[arg-type]
 
 
+def _requests_error(status: int) -> requests.HTTPError:
+    response = requests.Response()
+    response.status_code = status
+    return requests.HTTPError(f"{status} from the API", response=response)
+
+
 def _blob_error(status: int) -> HttpResponseError:
     error = HttpResponseError(message=f"blob service answered {status}")
     error.status_code = status
@@ -68,6 +75,7 @@ def _blob_error(status: int) -> HttpResponseError:
         (EndpointConnectionError(endpoint_url="https://s3.amazonaws.com"), True),
         (ServiceRequestError("connection aborted"), True),
         (_blob_error(503), True),
+        (_requests_error(502), True),
         # s3fs translates a ClientError into an OSError, the cause keeps the S3 code
         (
             _chained(
@@ -83,6 +91,7 @@ def _blob_error(status: int) -> HttpResponseError:
         (_http_error(404), False),
         (_s3_error("AccessDenied", 403), False),
         (_blob_error(403), False),
+        (_requests_error(400), False),
         (_chained(StorageError("s3://b: no such prefix"), FileNotFoundError("b")), False),
         (_chained(StorageError("s3://b: cannot list"), PermissionError("denied")), False),
     ],
