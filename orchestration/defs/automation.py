@@ -19,6 +19,7 @@ from orchestration.lib.env import aws_cur_path
 from orchestration.lib.landing import (
     AWS_MANIFESTS,
     AZURE_MANIFESTS,
+    FOCUS_MANIFESTS,
     ManifestRule,
     manifest_versions,
 )
@@ -152,6 +153,9 @@ azure_export_sensor = export_sensor(
     AZURE_MANIFESTS,
     registry.get("azure-cost").configured_path,
 )
+focus_export_sensor = export_sensor(
+    "focus_export_sensor", "focus", FOCUS_MANIFESTS, registry.get("focus").configured_path
+)
 
 
 # gold is stale when no run refreshed it for this long; the daily refresh keeps it well inside
@@ -175,6 +179,11 @@ def defs() -> dg.Definitions:
     return dg.Definitions(
         jobs=[finops_pipeline],
         schedules=[daily_refresh],
-        sensors=[aws_export_sensor, azure_export_sensor, gold_freshness_sensor],
+        sensors=[
+            aws_export_sensor,
+            azure_export_sensor,
+            focus_export_sensor,
+            gold_freshness_sensor,
+        ],
         asset_checks=gold_freshness_checks,
     )

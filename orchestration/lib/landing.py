@@ -54,6 +54,17 @@ AZURE_MANIFESTS = ManifestRule(
     _azure_period,
     period_from_path,
 )
+# FOCUS exports come from AWS Data Exports (`*-Manifest.json`) or Azure FocusCost exports
+# (`_manifest.json`); the content says which
+FOCUS_MANIFESTS = ManifestRule(
+    is_data_exports_manifest,
+    lambda content: (
+        AWS_MANIFESTS.period_in(content)
+        if "billingPeriod" in content
+        else AZURE_MANIFESTS.period_in(content)
+    ),
+    lambda rel: _aws_path_period(rel) or period_from_path(rel),
+)
 
 
 def manifest_versions(

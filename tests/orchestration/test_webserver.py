@@ -153,6 +153,7 @@ def test_ui_lists_the_graph_schedules_and_sensors(dagster_dev: Dagster) -> None:
     assert {s["name"] for s in data["sensorsOrError"]["results"]} == {
         "aws_export_sensor",
         "azure_export_sensor",
+        "focus_export_sensor",
         "gold_freshness_sensor",
         "run_failure_alert",
         "anomaly_alerts",
