@@ -96,18 +96,25 @@ def _verdict(error: BaseException) -> bool | None:
     return None
 
 
-def is_transient(error: BaseException) -> bool:
-    """True when running the step again later may succeed (see the module docstring).
+def classify(error: BaseException) -> tuple[bool, BaseException]:
+    """(transient?, the error in the chain that says so and why).
 
     The cause chain is followed because sources and dlt wrap the original error
     (PipelineStepFailed <- ResourceExtractionError <- StorageError <- ClientError); the first
-    error that can be classified decides.
+    error that can be classified decides. None decides: not transient, and the innermost
+    error is the reason (dlt's wrappers say only where it failed).
     """
-    for link in _chain(error):
+    chain = list(_chain(error))
+    for link in chain:
         verdict = _verdict(link)
         if verdict is not None:
-            return verdict
-    return False
+            return verdict, link
+    return False, chain[-1]
+
+
+def is_transient(error: BaseException) -> bool:
+    """True when running the step again later may succeed (see the module docstring)."""
+    return classify(error)[0]
 
 
 def source_retry_policy() -> dg.RetryPolicy:
@@ -126,29 +133,35 @@ def retry_transient(context: dg.AssetExecutionContext, title: str) -> Iterator[N
 
     Args:
         context: the running asset's context (its retry number sets the wait).
-        title: the source, for the messages.
+        title: the source's name, for the messages.
     """
     try:
         yield
     except (dg.Failure, dg.RetryRequested):
         raise
     except Exception as error:
-        reason = first_line(error)
-        if not is_transient(error):
+        transient, deciding = classify(error)
+        reason = first_line(deciding)
+        if not transient:
             raise dg.Failure(
                 description=f"{title}: {reason} (not retried: it would fail the same way)",
                 allow_retries=False,
             ) from error
         policy = source_retry_policy()
         attempt = context.retry_number + 1
+        if attempt > policy.max_retries:
+            raise dg.Failure(
+                description=f"{title}: {reason} (transient, still failing after "
+                f"{policy.max_retries} retries: run again later)",
+                allow_retries=False,
+            ) from error
         wait = max(0.0, policy.calculate_delay(attempt))
-        if attempt <= policy.max_retries:
-            context.log.warning(
-                "%s: transient error, retry %d of %d in %.1f s: %s",
-                title,
-                attempt,
-                policy.max_retries,
-                wait,
-                reason,
-            )
+        context.log.warning(
+            "%s: transient error, retry %d of %d in %.1f s: %s",
+            title,
+            attempt,
+            policy.max_retries,
+            wait,
+            reason,
+        )
         raise dg.RetryRequested(max_retries=policy.max_retries, seconds_to_wait=wait) from error

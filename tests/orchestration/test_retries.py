@@ -204,7 +204,36 @@ def test_retries_end_and_the_other_sources_still_load(
     result = _materialize(_kubernetes(), source_assets(registry.get("saas")))
     assert not result.success
     assert _Scripted.calls == 4  # the first attempt and three retries
-    failed = {e.step_key for e in _step_events(result, "STEP_FAILURE")}
-    assert failed == {"kubernetes_source"}
+    (failure,) = _step_events(result, "STEP_FAILURE")
+    assert failure.step_key == "kubernetes_source"
+    assert "kubernetes: http://127.0.0.1" in failure.step_failure_data.error.message
+    assert "HTTP 503" in failure.step_failure_data.error.message
     loaded = query("select count(*), count(distinct billing_period) from raw_saas.invoice_lines")
     assert loaded[0][0] > 0 and loaded[0][1] == 1
+
+
+def test_unreachable_bucket_is_retried_then_fails_naming_the_source(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from orchestration.defs.ingestion.aws_cur import aws_cur_exports
+    from tests.ingestion.storage_servers import AWS_TEST_ENV, free_port
+
+    for name, value in AWS_TEST_ENV.items():
+        monkeypatch.setenv(name, value)
+    # nothing listens on the endpoint: botocore's connection error, the clients' own retries off
+    options = {
+        "endpoint_url": f"http://127.0.0.1:{free_port()}",
+        "config_kwargs": {"retries": {"max_attempts": 1}},
+    }
+    monkeypatch.setenv("FINOPS_AWS_CUR_PATH", "s3://exports/cur")
+    monkeypatch.setenv("SOURCES__AWS_CUR__STORAGE_OPTIONS", json.dumps(options))
+    monkeypatch.setenv("FINOPS_SOURCE_RETRIES", "1")
+    monkeypatch.setenv("FINOPS_SOURCE_RETRY_DELAY", "0.05")
+    with use_warehouse("duckdb", duckdb_file=tmp_path / "warehouse.duckdb"):
+        result = _materialize(aws_cur_exports)
+    assert not result.success
+    assert len(_step_events(result, "STEP_UP_FOR_RETRY")) == 1
+    (failure,) = _step_events(result, "STEP_FAILURE")
+    message = failure.step_failure_data.error.message
+    assert "aws-cur: Could not connect to the endpoint URL" in message
+    assert "still failing after 1 retries" in message

@@ -39,7 +39,7 @@ def aws_cur_exports(context: dg.AssetExecutionContext, dlt: DagsterDltResource) 
         path=path, billing_periods=months, report=report, progress=lambda m: context.log.info(m)
     )
     pipeline = make_pipeline("aws_cur", DATASET_NAME)
-    with retry_transient(context, "AWS exports"):
+    with retry_transient(context, "aws-cur"):
         for event in dlt.run(context=context, dlt_source=source, dlt_pipeline=pipeline):
             yield with_report(event, report)
     log_report(context, report, "AWS export")

@@ -65,7 +65,7 @@ def source_assets(spec: registry.SourceSpec) -> dg.AssetsDefinition:
             path=path, billing_periods=months, report=report, progress=context.log.info
         )
         pipeline = make_pipeline(spec.module_name, module.DATASET_NAME)
-        with retry_transient(context, spec.title):
+        with retry_transient(context, spec.name):
             for event in dlt.run(context=context, dlt_source=source, dlt_pipeline=pipeline):
                 yield with_report(event, report)
         log_report(context, report, spec.title)
