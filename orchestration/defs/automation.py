@@ -121,13 +121,13 @@ def export_sensor(
         if path is None:
             return dg.SkipReason(f"{spec.path_env} is not set")
         seen: dict[str, str] = json.loads(context.cursor) if context.cursor else {}
-        current = manifest_versions(
+        changed = manifest_versions(
             path,
             rule,
+            seen,
             storage_options=dlt.config.get(spec.config_key("storage_options"), dict),
             connection_string=dlt.secrets.get(spec.config_key("connection_string"), str),
         )
-        changed = {key: info for key, info in current.items() if seen.get(key) != info[0]}
         requests = []
         for month in sorted({m for _, m in changed.values() if m}):
             deliveries = sorted(f"{k}@{v}" for k, (v, m) in changed.items() if m == month)

@@ -70,15 +70,27 @@ FOCUS_MANIFESTS = ManifestRule(
 def manifest_versions(
     path: str,
     rule: ManifestRule,
+    seen: dict[str, str] | None = None,
     storage_options: dict[str, Any] | None = None,
     connection_string: str | None = None,
 ) -> dict[str, tuple[str, str]]:
-    """Every manifest under the root: {key: (version, billing month as YYYY-MM-DD or "")}.
+    """Manifests under the root that are new or changed since `seen` (all when None).
 
-    A missing root (nothing delivered yet) has none; any other storage failure raises
-    StorageError naming the URL. A manifest that cannot be read still counts, with the month
-    its path names, so the run quarantines it with the reason; "" when no month is known.
+    Args:
+        path: the landing root.
+        rule: how manifests are recognised and dated.
+        seen: {key: version} already handled; those manifests are not read again, so a tick
+            costs one listing plus one GET per new delivery, however many months are stored.
+        storage_options: fsspec options (s3fs `endpoint_url`, ...).
+        connection_string: Azure Storage connection string.
+
+    Returns:
+        {key: (version, billing month as YYYY-MM-DD, or "" when no month is known)}. A missing
+        root (nothing delivered yet) has none; any other storage failure raises StorageError
+        naming the URL. A manifest that cannot be read still counts, with the month its path
+        names, so the run quarantines it with the reason.
     """
+    seen = seen or {}
     store = open_store(path, storage_options, connection_string)
     try:
         objects = store.list()
@@ -86,7 +98,7 @@ def manifest_versions(
         return {}
     found = {}
     for obj in objects:
-        if not rule.is_manifest(obj.relative_path):
+        if not rule.is_manifest(obj.relative_path) or seen.get(obj.key) == obj.version:
             continue
         try:
             content = json.loads(store.read_bytes(obj.key).decode("utf-8-sig"))

@@ -7,6 +7,7 @@ string of the previous tick, as the daemon does after a restart.
 from __future__ import annotations
 
 import json
+import logging
 import uuid
 from collections.abc import Callable
 from datetime import date
@@ -44,7 +45,8 @@ def _check_scenario(
     put: Put,
     deliveries: tuple[dict[str, bytes], dict[str, bytes], dict[str, bytes]],
     months: tuple[str, str],
-) -> None:
+) -> str:
+    """Run the scenario; returns the last cursor."""
     first, restated, other = deliveries
     result = _deliver(sensor, put, first, None)
     assert _months(result) == [months[0]]
@@ -59,6 +61,7 @@ def _check_scenario(
     later = _deliver(sensor, put, other, again.cursor)
     assert _months(later) == [months[1]]  # only the newly delivered month
     assert sensor(dg.build_sensor_context(cursor=later.cursor)).run_requests == []
+    return later.cursor
 
 
 def _cur2_files(local: Path, period: date, execution: str) -> dict[str, bytes]:
@@ -67,7 +70,10 @@ def _cur2_files(local: Path, period: date, execution: str) -> dict[str, bytes]:
 
 
 def test_sensor_on_an_s3_prefix(
-    s3_endpoint: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    s3_endpoint: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     monkeypatch.setenv("FINOPS_AWS_CUR_PATH", "s3://landing/cur")
     # the sensor reads the bucket with the source's own storage options (dlt config)
@@ -87,12 +93,20 @@ def test_sensor_on_an_s3_prefix(
             if "2025-02" in k
         },
     )
-    _check_scenario(
+    cursor = _check_scenario(
         aws_export_sensor,
         lambda files: [upload_s3(s3_endpoint, "landing", {k: v}) for k, v in files.items()],
         deliveries,
         ("2025-01", "2025-02"),
     )
+
+    # a quiet tick is one listing: manifests already in the cursor are not downloaded again
+    caplog.clear()
+    with caplog.at_level(logging.INFO, logger="werkzeug"):
+        assert aws_export_sensor(dg.build_sensor_context(cursor=cursor)).run_requests == []
+    requests = [r.getMessage() for r in caplog.records if r.name == "werkzeug"]
+    assert any("list-type=2" in r for r in requests)
+    assert not [r for r in requests if "Manifest.json" in r]
 
 
 def _in_month(files: dict[str, bytes], month: str) -> dict[str, bytes]:
