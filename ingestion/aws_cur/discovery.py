@@ -84,6 +84,9 @@ def open_root(
 ) -> tuple[fsspec.AbstractFileSystem, str]:
     """Filesystem and normalized root path for a local path or URL (s3://, az://, ...)."""
     fs, path = url_to_fs(root, **(storage_options or {}))
+    # fsspec shares instances and their listings within a process: list afresh, or a second
+    # load in the same process misses new files and reads rewritten ones with a stale ETag
+    fs.invalidate_cache()
     return fs, path.rstrip("/")
 
 

@@ -32,6 +32,10 @@ class StorageError(Exception):
     """The root cannot be listed or a file cannot be read (credentials, bucket, path)."""
 
 
+class RootNotFound(StorageError):
+    """The folder, bucket prefix or blob prefix does not exist (yet): nothing was delivered."""
+
+
 @dataclass(frozen=True)
 class StoredObject:
     """One file under a root."""
@@ -172,6 +176,10 @@ class FsspecStore(Store):
         return StoredObject(name, rel, int(info.get("size") or 0), _modified(info), _version(info))
 
     def list(self) -> list[StoredObject]:
+        # fsspec reuses filesystem instances and their listings within a process (a sensor's
+        # code server lives for days): a stale listing would miss new files, and s3fs would
+        # read a rewritten object with the old ETag (HTTP 412)
+        self.fs.invalidate_cache()
         try:
             if self.fs.isfile(self.root):
                 self._is_dir = False
@@ -179,7 +187,7 @@ class FsspecStore(Store):
                 return [self._object(base, self.fs.info(self.root))]
             if not self.fs.exists(self.root):
                 what = "bucket or prefix" if self.remote else "file or folder"
-                raise StorageError(f"{self.url}: no such {what}")
+                raise RootNotFound(f"{self.url}: no such {what}")
             listing = self.fs.find(self.root, detail=True)
         except StorageError:
             raise
@@ -223,7 +231,7 @@ class BlobStore(Store):
                     blobs = [single.get_blob_properties()]
                     base = prefix.rsplit("/", 1)[0] if "/" in prefix else ""
                 else:
-                    raise StorageError(f"{self.url}: no such blob or prefix")
+                    raise RootNotFound(f"{self.url}: no such blob or prefix")
         except AzureError as error:
             raise StorageError(f"{self.url}: cannot list blobs: {first_line(error)}") from error
         objects = []

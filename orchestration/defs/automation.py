@@ -7,13 +7,22 @@ runs a user did not ask for; turn them on in the UI (Automation tab) or with tha
 import hashlib
 import json
 import os
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 
 import dagster as dg
+import dlt
 
-from ingestion.aws_cur.discovery import file_version, is_cur_manifest, open_root, parse_period
+from ingestion import registry
 from orchestration.defs.ingestion.sources import unconfigured_source_keys
 from orchestration.lib.env import aws_cur_path
+from orchestration.lib.landing import (
+    AWS_MANIFESTS,
+    AZURE_MANIFESTS,
+    FOCUS_MANIFESTS,
+    ManifestRule,
+    manifest_versions,
+)
 from orchestration.lib.partitions import billing_month
 
 RANGE_START = "dagster/asset_partition_range_start"
@@ -74,56 +83,79 @@ def daily_refresh(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
     return dg.RunRequest(run_key=f"daily-{today.isoformat()}", tags=tags)
 
 
-def manifest_versions(path: str) -> dict[str, tuple[str, str]]:
-    """Every CUR manifest under the landing path: {path: (version, billing month)}.
+# how often the export sensors list their landing roots; a listing is one or a few requests
+SENSOR_INTERVAL_SECONDS = int(os.environ.get("FINOPS_SENSOR_INTERVAL_SECONDS", "60"))
 
-    The version is the ETag (object stores) or modification time (folders): a re-delivery that
-    reuses file names rewrites the manifest and so changes it. Manifests are written after
-    their data files, so a manifest's arrival means the delivery is complete.
+
+def export_sensor(
+    name: str, source: str, rule: ManifestRule, path_of: Callable[[], str | None]
+) -> dg.SensorDefinition:
+    """A sensor requesting one run per billing month whose manifest is new or changed.
+
+    The cursor maps each manifest (path) to the version last seen (ETag or mtime), so a
+    re-delivery that reuses file names runs again and the same delivery never runs twice; run
+    keys carry the same digest, so a cursor lost or replayed cannot start a delivery twice.
+
+    Args:
+        name: the sensor's name.
+        source: the registry name of the source whose landing root is watched.
+        rule: how its manifests are recognised and dated.
+        path_of: the configured root, or None when the source is not used.
+
+    Returns:
+        The sensor, targeting the `finops_pipeline` job.
     """
-    fs, root = open_root(path)
-    if not fs.exists(root):
-        return {}
-    found = {}
-    for name, info in fs.find(root, detail=True).items():
-        if not is_cur_manifest(name):
-            continue
-        version = file_version(info)
-        try:
-            with fs.open(name, "rb") as handle:
-                start = json.load(handle)["billingPeriod"]["start"]
-            month = parse_period(start).isoformat()
-        except (ValueError, KeyError, TypeError):
-            month = ""  # a broken manifest still triggers; the run quarantines it with the reason
-        found[name] = (version, month)
-    return found
+    spec = registry.get(source)
 
-
-@dg.sensor(
-    job=finops_pipeline,
-    minimum_interval_seconds=60,
-    default_status=DEFAULT_SENSOR_STATUS,
-    description="New or re-delivered AWS exports under FINOPS_AWS_CUR_PATH (folder or s3:// "
-    "prefix): one run per affected billing month, triggered by the manifest.",
-)
-def aws_export_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult:
-    """Request a run for each billing month whose manifest is new or changed since the cursor."""
-    seen: dict[str, str] = json.loads(context.cursor) if context.cursor else {}
-    current = manifest_versions(aws_cur_path())
-    changed = {path: info for path, info in current.items() if seen.get(path) != info[0]}
-    requests = []
-    for month in sorted({m for _, m in changed.values() if m}):
-        deliveries = sorted(f"{p}@{v}" for p, (v, m) in changed.items() if m == month)
-        first = datetime.fromisoformat(month).date()
-        requests.append(
-            dg.RunRequest(
-                # a digest, not hash(): run keys must match across processes to deduplicate
-                run_key=f"aws-{month}-{hashlib.sha1(str(deliveries).encode()).hexdigest()[:16]}",
-                tags={**month_range_tags(first, first), "finops/trigger": "aws_export_sensor"},
-            )
+    @dg.sensor(
+        name=name,
+        job=finops_pipeline,
+        minimum_interval_seconds=SENSOR_INTERVAL_SECONDS,
+        default_status=DEFAULT_SENSOR_STATUS,
+        description=f"New or re-delivered exports under {spec.path_env} (folder, s3:// prefix or "
+        "azure:// container): one run per affected billing month, triggered by the manifest, "
+        "which the provider writes after the data files.",
+    )
+    def _sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult | dg.SkipReason:
+        path = path_of()
+        if path is None:
+            return dg.SkipReason(f"{spec.path_env} is not set")
+        seen: dict[str, str] = json.loads(context.cursor) if context.cursor else {}
+        changed = manifest_versions(
+            path,
+            rule,
+            seen,
+            storage_options=dlt.config.get(spec.config_key("storage_options"), dict),
+            connection_string=dlt.secrets.get(spec.config_key("connection_string"), str),
         )
-    cursor = {**seen, **{path: info[0] for path, info in changed.items()}}
-    return dg.SensorResult(run_requests=requests, cursor=json.dumps(cursor, sort_keys=True))
+        requests = []
+        for month in sorted({m for _, m in changed.values() if m}):
+            deliveries = sorted(f"{k}@{v}" for k, (v, m) in changed.items() if m == month)
+            first = datetime.fromisoformat(month).date()
+            digest = hashlib.sha1(str(deliveries).encode()).hexdigest()[:16]
+            requests.append(
+                dg.RunRequest(
+                    # a digest, not hash(): run keys must match across processes to deduplicate
+                    run_key=f"{source}-{month}-{digest}",
+                    tags={**month_range_tags(first, first), "finops/trigger": name},
+                )
+            )
+        cursor = {**seen, **{key: info[0] for key, info in changed.items()}}
+        return dg.SensorResult(run_requests=requests, cursor=json.dumps(cursor, sort_keys=True))
+
+    return _sensor
+
+
+aws_export_sensor = export_sensor("aws_export_sensor", "aws-cur", AWS_MANIFESTS, aws_cur_path)
+azure_export_sensor = export_sensor(
+    "azure_export_sensor",
+    "azure-cost",
+    AZURE_MANIFESTS,
+    registry.get("azure-cost").configured_path,
+)
+focus_export_sensor = export_sensor(
+    "focus_export_sensor", "focus", FOCUS_MANIFESTS, registry.get("focus").configured_path
+)
 
 
 # gold is stale when no run refreshed it for this long; the daily refresh keeps it well inside
@@ -143,10 +175,15 @@ gold_freshness_sensor = dg.build_sensor_for_freshness_checks(
 
 @dg.definitions
 def defs() -> dg.Definitions:
-    """The pipeline job, the daily refresh, the export sensor and gold freshness."""
+    """The pipeline job, the daily refresh, the export sensors and gold freshness."""
     return dg.Definitions(
         jobs=[finops_pipeline],
         schedules=[daily_refresh],
-        sensors=[aws_export_sensor, gold_freshness_sensor],
+        sensors=[
+            aws_export_sensor,
+            azure_export_sensor,
+            focus_export_sensor,
+            gold_freshness_sensor,
+        ],
         asset_checks=gold_freshness_checks,
     )

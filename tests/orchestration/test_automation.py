@@ -11,7 +11,7 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-from orchestration.defs.automation import aws_export_sensor, daily_refresh
+from orchestration.defs.automation import aws_export_sensor, daily_refresh, focus_export_sensor
 from tests.ingestion.aws_cur.exports import cur2_rows, write_cur2_export
 
 JAN, FEB = date(2025, 1, 1), date(2025, 2, 1)
@@ -84,3 +84,35 @@ def test_run_keys_are_stable_across_evaluations(
     monkeypatch.setenv("FINOPS_AWS_CUR_PATH", str(tmp_path))
     write_cur2_export(tmp_path, "acme", JAN, [cur2_rows("111111111111", JAN, 1)])
     assert _tick(None).run_requests[0].run_key == _tick(None).run_requests[0].run_key
+
+
+def test_focus_sensor_reads_aws_and_azure_manifests(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("FINOPS_FOCUS_PATH", str(tmp_path))
+    aws = tmp_path / "focus-aws" / "metadata" / "BILLING_PERIOD=2025-01"
+    aws.mkdir(parents=True)
+    (aws / "focus-aws-Manifest.json").write_text(
+        json.dumps({"billingPeriod": {"start": "2025-01-01T00:00:00.000Z"}, "dataFiles": []})
+    )
+    azure = tmp_path / "focus-azure" / "20250201-20250228" / "run-1"
+    azure.mkdir(parents=True)
+    (azure / "part_0_0001.parquet").write_bytes(b"")
+    assert (
+        focus_export_sensor(dg.build_sensor_context())
+        .run_requests[0]
+        .tags["dagster/asset_partition_range_start"]
+        == "2025-01-01"
+    )  # the Azure run has no manifest yet
+
+    (azure / "_manifest.json").write_text(
+        json.dumps({"runInfo": {"runId": "run-1", "startDate": "2025-02-01T00:00:00"}, "blobs": []})
+    )
+    first = focus_export_sensor(dg.build_sensor_context())
+    assert _months(first) == ["2025-01", "2025-02"]
+    assert {r.tags["finops/trigger"] for r in first.run_requests} == {"focus_export_sensor"}
+    # a manifest that cannot be read still runs the month its folder names (to quarantine it)
+    (azure / "_manifest.json").write_text("{ not json")
+    later = time.time() + 5
+    os.utime(azure / "_manifest.json", (later, later))
+    assert _months(focus_export_sensor(dg.build_sensor_context(cursor=first.cursor))) == ["2025-02"]

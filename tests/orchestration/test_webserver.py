@@ -1,4 +1,5 @@
-"""The Dagster webserver and daemon for real: graph, schedules, sensors, and a launched run.
+"""The Dagster webserver and daemon for real: graph, schedules, sensors, a launched run, and
+the export sensor launching runs from a landing folder (runs it starts stay queued).
 
 `dagster dev` runs in its own process group (it ignores signals sent to the shell's group) and
 is stopped with the whole group.
@@ -16,6 +17,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +26,15 @@ import pytest
 from ingestion.sample_data import generate
 
 ROOT = Path(__file__).resolve().parents[2]
+SENSOR_RUNS_QUEUED = """
+run_coordinator:
+  module: dagster.core.run_coordinator
+  class: QueuedRunCoordinator
+  config:
+    tag_concurrency_limits:
+      - key: finops/trigger
+        limit: 0
+"""
 
 
 def _free_port() -> int:
@@ -35,8 +46,9 @@ def _free_port() -> int:
 class Dagster:
     """A running `dagster dev` and a GraphQL client for it."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, landing: Path) -> None:
         self.url = url
+        self.landing = landing  # FINOPS_AWS_CUR_PATH of the code location
 
     def graphql(self, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
         body = json.dumps({"query": query, "variables": variables or {}}).encode()
@@ -55,7 +67,11 @@ def dagster_dev(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Dagster]:
     home = tmp_path_factory.mktemp("dagster-dev")
     sample = generate(home / "sample", months=1, scale=3_000, seed=3)
     (home / "dagster").mkdir()
-    shutil.copy(ROOT / "orchestration" / "dagster.yaml", home / "dagster" / "dagster.yaml")
+    # runs the export sensor starts stay queued: the sensor test checks what was requested, and
+    # a second pipeline run would compete with the launched-run test for the DuckDB file
+    (home / "dagster" / "dagster.yaml").write_text(
+        (ROOT / "orchestration" / "dagster.yaml").read_text() + SENSOR_RUNS_QUEUED
+    )
     port = _free_port()
     # no source path another test may have left in this process: only the sample's AWS
     env = {
@@ -65,6 +81,7 @@ def dagster_dev(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Dagster]:
         "FINOPS_WAREHOUSE": "duckdb",
         "FINOPS_DUCKDB_PATH": str(home / "wh.duckdb"),
         "FINOPS_AWS_CUR_PATH": str(sample.roots["aws"]),
+        "FINOPS_SENSOR_INTERVAL_SECONDS": "1",
     }
     log = open(home / "dagster-dev.log", "w")  # noqa: SIM115 - closed in the finalizer
     process = subprocess.Popen(
@@ -96,7 +113,7 @@ def dagster_dev(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Dagster]:
                 time.sleep(1)
         else:
             pytest.fail("dagster dev did not answer within 120 s")
-        yield Dagster(url)
+        yield Dagster(url, sample.roots["aws"])
     finally:
         # SIGINT is what `dagster dev` handles as a clean shutdown of webserver and daemon
         os.killpg(process.pid, signal.SIGINT)
@@ -135,6 +152,8 @@ def test_ui_lists_the_graph_schedules_and_sensors(dagster_dev: Dagster) -> None:
     ]
     assert {s["name"] for s in data["sensorsOrError"]["results"]} == {
         "aws_export_sensor",
+        "azure_export_sensor",
+        "focus_export_sensor",
         "gold_freshness_sensor",
         "run_failure_alert",
         "anomaly_alerts",
@@ -215,3 +234,90 @@ def test_a_partitioned_run_launched_through_the_api_succeeds(dagster_dev: Dagste
     )["assetNodes"][0]["assetMaterializations"]
     assert materialized and materialized[0]["runId"] == run_id
     assert materialized[0]["partition"] == "2025-03-01"
+
+
+def _sensor_selector(client: Dagster, name: str) -> dict[str, str]:
+    return {**_repository(client), "sensorName": name}
+
+
+def _sensor_runs(client: Dagster) -> list[dict[str, Any]]:
+    """Runs the export sensor requested: id, status and billing-month range."""
+    runs = client.graphql(
+        '{ runsOrError(filter: {tags: [{key: "finops/trigger", value: "aws_export_sensor"}]}) '
+        "{ ... on Runs { results { runId status tags { key value } } } } }"
+    )["runsOrError"]["results"]
+    return [
+        {
+            "id": run["runId"],
+            "status": run["status"],
+            "months": tuple(
+                tag["value"][:7]
+                for tag in run["tags"]
+                if tag["key"].startswith("dagster/asset_partition_range_")
+            ),
+        }
+        for run in runs
+    ]
+
+
+def _next_tick(client: Dagster, selector: dict[str, str]) -> None:
+    """Wait for a sensor evaluation that started after now (the daemon ticks every ~5 s)."""
+    query = (
+        "query($s: SensorSelector!) { sensorOrError(sensorSelector: $s) { ... on Sensor { "
+        "sensorState { ticks(limit: 5) { timestamp status error { message } } } } } }"
+    )
+    start, deadline = time.time(), time.monotonic() + 60
+    while time.monotonic() < deadline:
+        state = client.graphql(query, {"s": selector})["sensorOrError"]["sensorState"]
+        done = [t for t in state["ticks"] if t["timestamp"] > start and t["status"] != "STARTED"]
+        assert not [t for t in done if t["status"] == "FAILURE"], done
+        if done:
+            return
+        time.sleep(0.5)
+    pytest.fail("the daemon did not evaluate the sensor within 60 s")
+
+
+def test_export_sensor_launches_the_delivered_month_only(
+    dagster_dev: Dagster, tmp_path: Path
+) -> None:
+    from orchestration.lib.landing import AWS_MANIFESTS, manifest_versions
+    from tests.ingestion.aws_cur.exports import cur2_rows, write_cur2_export
+
+    selector = _sensor_selector(dagster_dev, "aws_export_sensor")
+    # the sample's own month (2025-03) counts as seen, as after the first run of a deployment
+    seen = {
+        k: v for k, (v, _) in manifest_versions(str(dagster_dev.landing), AWS_MANIFESTS).items()
+    }
+    mutation = (
+        "mutation($s: SensorSelector!, $c: String) { setSensorCursor(sensorSelector: $s, "
+        "cursor: $c) { __typename } }"
+    )
+    dagster_dev.graphql(mutation, {"s": selector, "c": json.dumps(seen)})
+    started = dagster_dev.graphql(
+        "mutation($s: SensorSelector!) { startSensor(sensorSelector: $s) { __typename "
+        "... on Sensor { sensorState { status } } } }",
+        {"s": selector},
+    )["startSensor"]
+    assert started["sensorState"]["status"] == "RUNNING", started
+
+    # January and February exports land, data files first; only January's manifest follows
+    staging = tmp_path / "staging"
+    for month in (date(2025, 1, 1), date(2025, 2, 1)):
+        write_cur2_export(staging, "acme", month, [cur2_rows("111111111111", month, 3)])
+    shutil.copytree(staging / "acme" / "data", dagster_dev.landing / "acme" / "data")
+    january = "acme/metadata/BILLING_PERIOD=2025-01"
+    shutil.copytree(staging / january, dagster_dev.landing / january)
+    _next_tick(dagster_dev, selector)
+    # one run, for January only: the sample's month was seen, February has no manifest yet
+    assert [r["months"] for r in _sensor_runs(dagster_dev)] == [("2025-01", "2025-01")]
+
+    _next_tick(dagster_dev, selector)
+    assert len(_sensor_runs(dagster_dev)) == 1  # the same delivery never starts twice
+
+    # a restatement rewrites the same file names: the manifest's modification time changes
+    later = time.time() + 10
+    os.utime(dagster_dev.landing / january / "acme-Manifest.json", (later, later))
+    _next_tick(dagster_dev, selector)
+    runs = _sensor_runs(dagster_dev)
+    assert [r["months"] for r in runs] == [("2025-01", "2025-01")] * 2
+    assert {r["status"] for r in runs} == {"QUEUED"}

@@ -11,6 +11,7 @@ from ingestion.warehouse import describe, make_pipeline
 from orchestration.lib.dlt_assets import RawTranslator, log_report, with_report
 from orchestration.lib.env import aws_cur_path
 from orchestration.lib.partitions import billing_month, months_between, single_run, window_of
+from orchestration.lib.retries import retry_transient
 
 
 @dlt_assets(
@@ -38,8 +39,9 @@ def aws_cur_exports(context: dg.AssetExecutionContext, dlt: DagsterDltResource) 
         path=path, billing_periods=months, report=report, progress=lambda m: context.log.info(m)
     )
     pipeline = make_pipeline("aws_cur", DATASET_NAME)
-    for event in dlt.run(context=context, dlt_source=source, dlt_pipeline=pipeline):
-        yield with_report(event, report)
+    with retry_transient(context, "aws-cur"):
+        for event in dlt.run(context=context, dlt_source=source, dlt_pipeline=pipeline):
+            yield with_report(event, report)
     log_report(context, report, "AWS export")
 
 

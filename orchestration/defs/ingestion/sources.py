@@ -1,7 +1,10 @@
 """Every registered source other than AWS as a partitioned dlt asset (see ingestion/registry.py).
 
 A source runs only where its path variable is set; the pipeline job leaves the others out
-(orchestration/defs/automation.py), and materializing one by hand says what to set.
+(orchestration/defs/automation.py), and materializing one by hand says what to set. A
+transient error (network, throttling) retries the source's step with backoff; bad data does
+not (orchestration/lib/retries.py). Sources are independent steps: one failing leaves the
+others loading.
 """
 
 from collections.abc import Iterator
@@ -15,6 +18,7 @@ from ingestion.common.report import SourceReport
 from ingestion.warehouse import describe, make_pipeline
 from orchestration.lib.dlt_assets import RawTranslator, log_report, with_report
 from orchestration.lib.partitions import billing_month, months_between, single_run, window_of
+from orchestration.lib.retries import retry_transient
 
 PLACEHOLDER_PATH = "<configured at run time>"
 
@@ -61,8 +65,9 @@ def source_assets(spec: registry.SourceSpec) -> dg.AssetsDefinition:
             path=path, billing_periods=months, report=report, progress=context.log.info
         )
         pipeline = make_pipeline(spec.module_name, module.DATASET_NAME)
-        for event in dlt.run(context=context, dlt_source=source, dlt_pipeline=pipeline):
-            yield with_report(event, report)
+        with retry_transient(context, spec.name):
+            for event in dlt.run(context=context, dlt_source=source, dlt_pipeline=pipeline):
+                yield with_report(event, report)
         log_report(context, report, spec.title)
 
     load.__doc__ = f"Load {spec.title} from {spec.path_env} into {module.DATASET_NAME}."

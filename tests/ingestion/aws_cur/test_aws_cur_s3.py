@@ -72,3 +72,28 @@ def test_s3_legacy_csv_gz_loads_from_a_bucket(s3_endpoint: str, tmp_path: Path) 
     expected = reference_totals([fixture])[("123412340534", "2023-11")]
     assert rows[0][0] == expected["rows"]
     assert abs(rows[0][1] - expected["billed"]) < 0.01
+
+
+def test_restatement_in_the_bucket_is_read_by_the_next_load_of_the_same_process(
+    s3_endpoint: str, tmp_path: Path
+) -> None:
+    # fsspec reuses the filesystem and its listing within a process (a code server, `finops
+    # run` twice): without a fresh listing the rewritten manifest was read with its old ETag
+    def deliver(rows: int, execution: str) -> None:
+        local = tmp_path / execution
+        write_cur2_export(
+            local, "acme", JAN_2025, [cur2_rows("111111111111", JAN_2025, rows)], execution
+        )
+        _upload(s3_endpoint, local, "restated", "cur")
+
+    def load() -> int:
+        make_pipeline("aws_cur", DATASET_NAME).run(
+            aws_cur(path="s3://restated/cur", storage_options={"endpoint_url": s3_endpoint})
+        )
+        return query("select count(*) from raw_aws_cur.line_items")[0][0]
+
+    with use_warehouse("duckdb", duckdb_file=tmp_path / "wh.duckdb"):
+        deliver(30, "exec-1")
+        assert load() == 30
+        deliver(12, "exec-2")  # same file names, new content
+        assert load() == 12
