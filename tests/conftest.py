@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.ingestion.storage_servers import AWS_TEST_ENV, AZURITE, azurite_server, moto_server
+
 _SESSION_HOME = Path(tempfile.mkdtemp(prefix="finops-tests-"))
 os.environ.update(
     {
@@ -71,3 +73,29 @@ def postgres_database() -> Iterator[str]:
 def session_home() -> Path:
     """The session's FINOPS_HOME."""
     return _SESSION_HOME
+
+
+# the real S3 (moto) and Azure Blob (Azurite) servers, here so a session starts Azurite once
+# whichever test folders it runs
+@pytest.fixture
+def s3_endpoint(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """moto's S3 server on loopback, with dummy credentials in the standard AWS variables."""
+    for name, value in AWS_TEST_ENV.items():
+        monkeypatch.setenv(name, value)
+    with moto_server() as endpoint:
+        yield endpoint
+
+
+@pytest.fixture(scope="session")
+def azurite(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real Azurite blob service on 127.0.0.1; yields its connection string.
+
+    Fails (never skips) when Azurite is not installed: run `make emulators`.
+    """
+    if not AZURITE.exists():
+        pytest.fail(f"Azurite is not installed at {AZURITE}: run `make emulators` first")
+    try:
+        with azurite_server(tmp_path_factory.mktemp("azurite")) as connection_string:
+            yield connection_string
+    except RuntimeError as error:
+        pytest.fail(str(error))

@@ -1,7 +1,7 @@
 """Real storage protocol servers for the ingestion tests: moto (S3) and Azurite (Blob).
 
 Both run on 127.0.0.1 and speak the real wire protocol; the sources under test use their
-ordinary clients (s3fs, the Azure SDK) against them. Fixtures are in tests/ingestion/conftest.py.
+ordinary clients (s3fs, the Azure SDK) against them. Fixtures are in tests/conftest.py.
 """
 
 from __future__ import annotations

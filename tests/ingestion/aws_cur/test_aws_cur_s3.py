@@ -1,6 +1,6 @@
 """The same source reading a bucket prefix from a real S3 protocol server (moto, 127.0.0.1).
 
-The `s3_endpoint` fixture is shared: tests/ingestion/conftest.py.
+The `s3_endpoint` fixture is shared: tests/conftest.py.
 """
 
 from __future__ import annotations

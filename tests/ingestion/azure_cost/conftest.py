@@ -1,6 +1,6 @@
 """Azure cost source test helpers: independent reference totals, pipeline runs.
 
-The Azurite fixture is shared with other sources: tests/ingestion/conftest.py.
+The Azurite fixture is shared with other sources: tests/conftest.py.
 """
 
 from __future__ import annotations

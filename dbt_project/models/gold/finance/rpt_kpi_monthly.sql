@@ -30,7 +30,8 @@ cloud_kubernetes_idle as (
         x_billing_period as billing_period,
         billing_currency,
         x_provider,
-        sum(group_effective_cost * node_idle_share) as idle_cost
+        -- float share times decimal cost: back to money, or PostgreSQL's round() refuses it
+        cast(sum(group_effective_cost * node_idle_share) as {{ type_money() }}) as idle_cost
     from (
         select distinct
             x_split_group_key,
