@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from decimal import Decimal
 
 import pandas as pd
 import pytest
@@ -63,7 +64,8 @@ def test_downsize_savings_use_the_rate_actually_paid() -> None:
         _metrics("i-1", 20.0, 30.0), _inventory(("i-1", "instance", "m5.4xlarge", "running", 0.6))
     )
     assert row["action"] == "downsize" and row["recommended_instance_type"] == "m5.2xlarge"
-    assert row["monthly_savings"] == pytest.approx(0.3 * 730)
+    assert row["monthly_savings"] == Decimal("219.00")  # 0.3 x 730, to the cent
+    assert row["monthly_current_cost"] == Decimal("438.00")
 
 
 def test_fewer_than_14_days_is_not_recommended_with_a_reason() -> None:
@@ -72,7 +74,7 @@ def test_fewer_than_14_days_is_not_recommended_with_a_reason() -> None:
         _inventory(("i-1", "instance", "m5.4xlarge", "running", 0.6)),
     )
     assert row["action"] == "not_recommended" and "days" in row["reason"]
-    assert row["monthly_savings"] == 0.0
+    assert row["monthly_savings"] == Decimal(0)
 
 
 def test_instance_without_metrics_is_not_recommended() -> None:
@@ -95,7 +97,8 @@ def test_waste_is_flagged_with_reason_and_full_savings(
 ) -> None:
     row = _one(_metrics("i-1", cpu, 5.0), _inventory(inventory_row))
     assert row["action"] == action and reason in row["reason"]
-    assert row["monthly_savings"] == pytest.approx(inventory_row[4] * 730)
+    expected = (Decimal(str(inventory_row[4])) * 730).quantize(Decimal("0.01"))
+    assert row["monthly_savings"] == expected
 
 
 def test_output_has_one_row_per_resource_and_the_documented_columns() -> None:
