@@ -174,7 +174,8 @@ class UtilizationPlan:
         """Inventory rows, the newest listing of each resource."""
         chosen = self._newest("inventory", lambda row: row["resource_id"])
         return [
-            row | {"snapshot_at": datetime.fromtimestamp(item.modified, UTC).replace(tzinfo=None)}
+            row
+            | {"snapshot_at": datetime.fromtimestamp(item.modified, UTC).replace(tzinfo=None)}
             | {"x_export_id": item.checksum, "x_source_file": item.label}
             for item in self.inputs()
             if item.parsed.kind == "inventory"

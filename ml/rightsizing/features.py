@@ -49,9 +49,7 @@ def summarize_metrics(metrics: pd.DataFrame) -> pd.DataFrame:
         peaks = pd.to_numeric(known["maximum"], errors="raise").astype(float).fillna(peaks)
     known = known.assign(peak=peaks)
     grouped = known.groupby(["resource_id", "kind"])
-    stats = pd.DataFrame(
-        {"p95": grouped["value"].quantile(0.95), "max": grouped["peak"].max()}
-    )
+    stats = pd.DataFrame({"p95": grouped["value"].quantile(0.95), "max": grouped["peak"].max()})
     wide = stats.unstack("kind")
     wide.columns = [f"{kind}_{stat}" for stat, kind in wide.columns]
     span = known.groupby("resource_id")["timestamp"].agg(["min", "max"])

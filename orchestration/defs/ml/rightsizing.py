@@ -3,7 +3,6 @@
 from decimal import Decimal
 
 import dagster as dg
-import pandas as pd
 
 from orchestration.lib.asset_keys import model_key
 from orchestration.lib.partitions import billing_month, single_run
