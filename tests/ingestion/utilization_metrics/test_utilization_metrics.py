@@ -4,6 +4,7 @@ into DuckDB and PostgreSQL; expected values come from the rows the tests write."
 from __future__ import annotations
 
 import csv
+import gzip
 import os
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -133,6 +134,10 @@ BAD_FILES = [
         "01/02/2025,i-1,CPUUtilization,5\n",
         "bad.csv: row 2, column 'Timestamp': '01/02/2025' is not an ISO 8601 timestamp",
     ),
+    (  # float() would read these; an export never writes them
+        "Timestamp,InstanceId,MetricName,Average\n2025-01-01T00:00:00Z,i-1,CPUUtilization,nan\n",
+        "bad.csv: row 1, column 'Average': 'nan' is not a number",
+    ),
     (
         "Timestamp,InstanceId,MetricName,Average\n2025-01-01T00:00:00Z,i-1,CPUUtilization,250\n",
         "bad.csv: row 1, column 'Average': 250.0 is not a percentage (0..100)",
@@ -190,7 +195,8 @@ def test_long_statistic_rows_pair_average_and_maximum(tmp_path: Path) -> None:
 def test_only_requested_months_load_and_inventory_always_does(tmp_path: Path) -> None:
     folder = tmp_path / "metrics"
     folder.mkdir()
-    cloudwatch(folder / "cw.csv", "i-0a", 20.0, None)
+    plain = cloudwatch(tmp_path / "cw.csv", "i-0a", 20.0, None)
+    (folder / "cw.csv.gz").write_bytes(gzip.compress(plain.read_bytes()))
     inventory(folder / "inventory.csv")
     with use_warehouse("duckdb", tmp_path / "wh.duckdb"):
         _run("util_months", path=str(folder), billing_periods=["2025-02"])
