@@ -109,3 +109,22 @@ def test_output_has_one_row_per_resource_and_the_documented_columns() -> None:
     result = recommend_rightsizing(_metrics("i-1", 50.0, 50.0), inventory)
     assert list(result.columns) == RECOMMENDATION_COLUMNS
     assert result["action"].tolist() == ["none", "none"]
+
+
+def test_memory_without_cpu_is_not_recommended() -> None:
+    # an agent that ships memory but no CPU sample must not be read as 0% CPU (idle)
+    memory_only = _metrics("i-1", 0.0, 40.0).query("metric == 'mem_used_percent'")
+    row = _one(memory_only, _inventory(("i-1", "instance", "m5.xlarge", "running", 0.192)))
+    assert (row["action"], row["reason"]) == ("not_recommended", "no CPU metric")
+
+
+def test_monthly_cost_in_decimal_is_used_as_given() -> None:
+    inventory = _inventory(("i-1", "instance", "m5.4xlarge", "running", 0.0)).assign(
+        monthly_cost=[Decimal("438.015")]
+    )
+    row = _one(_metrics("i-1", 20.0, 30.0), inventory)
+    # half of 438.015 is 219.0075: rounded half-up to the cent once, at the end
+    assert (row["monthly_current_cost"], row["monthly_savings"]) == (
+        Decimal("438.02"),
+        Decimal("219.01"),
+    )
