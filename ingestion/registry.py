@@ -112,6 +112,13 @@ SOURCES: tuple[SourceSpec, ...] = (
         "FINOPS_BUSINESS_METRICS_PATH",
         "Daily business metrics per product (CSV long/wide, JSON files or JSON API)",
     ),
+    SourceSpec(
+        "utilization-metrics",
+        "ingestion.utilization_metrics",
+        "FINOPS_UTILIZATION_METRICS_PATH",
+        "CPU / memory utilization (CloudWatch, Azure Monitor CSV) and resource inventory",
+        parses_numbers=False,
+    ),
 )
 
 BY_NAME = {spec.name: spec for spec in SOURCES}

@@ -253,7 +253,16 @@ def _register_ingest_commands() -> None:
 
 
 # every provider of the demo organization; GCP before accounts, whose GCP projects come from it
-SAMPLE_PROVIDERS = ("aws", "azure", "gcp", "saas", "kubernetes", "accounts", "business_metrics")
+SAMPLE_PROVIDERS = (
+    "aws",
+    "azure",
+    "gcp",
+    "saas",
+    "kubernetes",
+    "accounts",
+    "business_metrics",
+    "utilization",
+)
 
 # sample folders written by `finops generate` -> the source that reads them
 SAMPLE_ROOTS = {
@@ -265,6 +274,7 @@ SAMPLE_ROOTS = {
     "accounts": "accounts",
     "kubernetes": "kubernetes",
     "business-metrics": "business_metrics",
+    "utilization-metrics": "utilization",
 }
 
 

@@ -59,6 +59,22 @@ COMMITMENT = """
 select commitment_type, term_years, payment_option, hourly_commitment, expected_monthly_savings
 from ml.commitment_recommendations order by expected_monthly_savings desc limit 1
 """
+RIGHTSIZING = """
+select action, count(*), sum(monthly_savings) from ml.rightsizing_recommendations
+where monthly_savings > 0 group by 1 order by 3 desc
+"""
+
+
+def rightsizing_line() -> list[str]:
+    """Savings per rightsizing action, when the table exists and has any."""
+    found = query_gold(RIGHTSIZING)
+    if not found:
+        return []
+    total = sum((Decimal(amount) for _, _, amount in found), Decimal(0))
+    parts = ", ".join(f"{count} {action} {money(amount)}" for action, count, amount in found)
+    return [
+        f"Rightsizing and waste: ~{money(total)}/month ({parts})  (ml.rightsizing_recommendations)"
+    ]
 
 
 def render_ml_summary() -> list[str]:
@@ -83,6 +99,7 @@ def render_ml_summary() -> list[str]:
                 f"Best commitment: {kind} {term}y {payment} at {money(hourly)}/h, "
                 f"saving ~{money(monthly)}/month  (ml.commitment_recommendations)"
             )
+        lines += rightsizing_line()
     except Exception:  # ml tables are optional in the summary: gold may be built without them
         return lines
     return lines
@@ -123,6 +140,6 @@ def render_summary() -> str:
         "  month-end close               # finops close --period YYYY-MM; "
         "finops export chargeback --period YYYY-MM --out FILE",
         "  ml tables                     # ml.cost_forecasts, ml.cost_anomalies, "
-        "ml.commitment_recommendations",
+        "ml.commitment_recommendations, ml.rightsizing_recommendations",
     ]
     return "\n".join(lines)

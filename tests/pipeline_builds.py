@@ -50,6 +50,7 @@ def build(kind: str, sample: Any, duckdb_file: Path | None, pg_database: str | N
     result = Build(kind, duckdb_file, pg_database, months)
     with result.env():
         os.environ["FINOPS_AWS_CUR_PATH"] = str(sample.roots["aws"])
+        os.environ["FINOPS_UTILIZATION_METRICS_PATH"] = str(sample.roots["utilization"])
         result.outcomes["all_months"] = run_months(months[0], months[-1])
         result.snapshots["first"] = gold_rows()
         result.outcomes["rerun"] = run_months(months[-1], months[-1])
@@ -57,4 +58,5 @@ def build(kind: str, sample: Any, duckdb_file: Path | None, pg_database: str | N
         os.environ["FINOPS_AWS_CUR_PATH"] = str(sample.roots["aws_restated"])
         result.outcomes["restated"] = run_months(months[-1], months[-1])
         os.environ.pop("FINOPS_AWS_CUR_PATH")
+        os.environ.pop("FINOPS_UTILIZATION_METRICS_PATH")
     return result

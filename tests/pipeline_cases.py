@@ -9,7 +9,7 @@ computed straight from the export files by tests/reference_cur.py.
 from __future__ import annotations
 
 import json
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 import pytest
@@ -24,8 +24,15 @@ CENT = Decimal("0.01")
 
 @pytest.fixture(scope="session")
 def sample(tmp_path_factory: pytest.TempPathFactory):
-    """Three generated months with every line item type, plus a restated open month."""
-    return generate(tmp_path_factory.mktemp("sample"), months=3, scale=3_000, seed=11)
+    """Three generated months with every line item type, plus a restated open month, and the
+    utilization metrics of the sample's EC2 instances."""
+    return generate(
+        tmp_path_factory.mktemp("sample"),
+        months=3,
+        scale=3_000,
+        seed=11,
+        providers=("aws", "utilization"),
+    )
 
 
 def export_files(root: Path) -> list[Path]:
@@ -246,3 +253,45 @@ def test_each_dbt_invocation_reuses_the_parse_state_of_the_last(built: Build) ->
     newest = folders[-1]
     assert "finance_marts" in newest.name
     assert "Nothing changed, skipping partial parsing" in (newest / "dbt.log").read_text()
+
+
+def test_rightsizing_flags_the_planted_waste_with_savings_to_the_cent(built: Build, sample) -> None:
+    from orchestration.summary import render_summary
+
+    planted = json.loads(sample.ground_truth_path.read_text())["utilization"]["planted"]
+    expected_action = {
+        "stopped": "review_stopped",
+        "idle": "idle",
+        "short_history": "not_recommended",
+        "no_memory_agent": "downsize",
+        "over_provisioned": "downsize",
+        "well_sized": "none",
+    }
+    with built.env():
+        rows = query(
+            "select resource_id, action, current_instance_type, recommended_instance_type, "
+            "monthly_current_cost, monthly_savings from ml.rightsizing_recommendations"
+        )
+        # reference: the effective cost of the last 30 days in gold, per resource
+        paid = dict(
+            query(
+                "select resource_id, sum(effective_cost) from gold.fct_cost "
+                "where charge_category = 'Usage' and charge_period_start > "
+                "(select max(charge_period_start) from gold.fct_cost) - interval '30 days' "
+                "group by 1"
+            )
+        )
+        text = render_summary()
+    got = {resource: rest for resource, *rest in rows}
+    assert {r: got[r][0] for r in planted} == {r: expected_action[k] for r, k in planted.items()}
+    prices = {"m5.xlarge": Decimal("0.192"), "m5.large": Decimal("0.096")}
+    for resource, kind in planted.items():
+        _, current, target, cost, savings = got[resource]
+        monthly = Decimal(str(paid[resource])) * 730 / 720
+        assert Decimal(cost) == monthly.quantize(CENT, rounding=ROUND_HALF_UP), resource
+        if kind in ("stopped", "idle"):
+            assert Decimal(savings) == Decimal(cost) > 0, resource
+        elif current == "m5.xlarge" and kind.endswith(("provisioned", "agent")):
+            reference = monthly * (1 - prices[target] / prices[current])
+            assert Decimal(savings) == reference.quantize(CENT, rounding=ROUND_HALF_UP), resource
+    assert "Rightsizing and waste: ~" in text

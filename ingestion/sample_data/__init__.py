@@ -22,6 +22,7 @@ from . import business_metrics as _business_metrics  # noqa: F401
 from . import gcp as _gcp  # noqa: F401
 from . import kubernetes as _kubernetes  # noqa: F401
 from . import saas as _saas  # noqa: F401
+from . import utilization as _utilization  # noqa: F401
 from .registry import GENERATORS, GenerationRequest, ProviderGenerator, register
 
 __all__ = ["DEFAULT_END_MONTH", "GENERATORS", "GenerationSummary", "generate", "register"]

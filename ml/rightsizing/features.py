@@ -6,8 +6,14 @@ import pandas as pd
 
 METRIC_COLUMNS = ("resource_id", "timestamp", "metric", "value")
 
-# CloudWatch metric names -> summary prefixes; mem_used_percent comes from the CloudWatch agent
-METRIC_NAMES = {"CPUUtilization": "cpu", "mem_used_percent": "mem"}
+# CloudWatch metric names -> summary prefixes; mem_used_percent comes from the CloudWatch agent;
+# cpu_percent / memory_percent are the names ingestion/utilization_metrics normalizes to
+METRIC_NAMES = {
+    "CPUUtilization": "cpu",
+    "mem_used_percent": "mem",
+    "cpu_percent": "cpu",
+    "memory_percent": "mem",
+}
 
 SUMMARY_COLUMNS = ["resource_id", "days_observed", "cpu_p95", "cpu_max", "mem_p95", "mem_max"]
 
@@ -16,8 +22,9 @@ def summarize_metrics(metrics: pd.DataFrame) -> pd.DataFrame:
     """p95 and max of CPU and memory per resource, and how many days the metrics span.
 
     Args:
-        metrics: Rows ``resource_id, timestamp, metric, value`` (values in percent). Other
-            metric names are ignored.
+        metrics: Rows ``resource_id, timestamp, metric, value`` (values in percent: the
+            sample's average), optionally ``maximum`` (the sample's maximum, else ``value``
+            counts as the maximum). Other metric names are ignored.
 
     Returns:
         One row per resource with ``SUMMARY_COLUMNS``; ``mem_*`` is NaN when memory is not
@@ -37,9 +44,12 @@ def summarize_metrics(metrics: pd.DataFrame) -> pd.DataFrame:
     )
     if known.empty:
         return pd.DataFrame(columns=SUMMARY_COLUMNS)
-    stats = known.groupby(["resource_id", "kind"])["value"].agg(
-        p95=lambda values: values.quantile(0.95), max="max"
-    )
+    peaks = known["value"]
+    if "maximum" in known.columns:
+        peaks = pd.to_numeric(known["maximum"], errors="raise").astype(float).fillna(peaks)
+    known = known.assign(peak=peaks)
+    grouped = known.groupby(["resource_id", "kind"])
+    stats = pd.DataFrame({"p95": grouped["value"].quantile(0.95), "max": grouped["peak"].max()})
     wide = stats.unstack("kind")
     wide.columns = [f"{kind}_{stat}" for stat, kind in wide.columns]
     span = known.groupby("resource_id")["timestamp"].agg(["min", "max"])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
 
@@ -12,8 +13,9 @@ from ml.rightsizing.features import summarize_metrics
 from ml.rightsizing.model import choose_size
 
 DEFAULT_CATALOG_PATH = Path(__file__).with_name("instance_catalog.csv")
-INVENTORY_COLUMNS = ("resource_id", "resource_type", "instance_type", "state", "hourly_cost")
-HOURS_PER_MONTH = 730.0
+INVENTORY_COLUMNS = ("resource_id", "resource_type", "instance_type", "state")
+HOURS_PER_MONTH = Decimal(730)
+CENT = Decimal("0.01")
 
 # two weeks covers weekly cycles (batch jobs, weekend lows) at least twice
 MIN_DAYS = 14.0
@@ -32,7 +34,7 @@ RECOMMENDATION_COLUMNS = [
     "cpu_max",
     "mem_p95",
     "mem_max",
-    "current_hourly_cost",
+    "monthly_current_cost",
     "monthly_savings",
 ]
 
@@ -46,40 +48,55 @@ def load_default_catalog() -> pd.DataFrame:
     return pd.read_csv(DEFAULT_CATALOG_PATH, comment="#")
 
 
-def _price(catalog: pd.DataFrame, instance_type: str) -> float:
-    return float(
-        catalog.loc[catalog["instance_type"] == instance_type, "hourly_on_demand_usd"].iloc[0]
+def _price(catalog: pd.DataFrame, instance_type: str) -> Decimal:
+    # str() of the float read from the CSV gives back its written digits (0.192, not 0.19199..)
+    return Decimal(
+        str(catalog.loc[catalog["instance_type"] == instance_type, "hourly_on_demand_usd"].iloc[0])
     )
+
+
+def monthly_cost(row: dict[str, Any]) -> Decimal:
+    """The resource's cost per 730-hour month: `monthly_cost`, else `hourly_cost` x 730."""
+    value = row.get("monthly_cost")
+    if value is not None and not (isinstance(value, float) and math.isnan(value)):
+        return Decimal(str(value))
+    hourly = row.get("hourly_cost")
+    if hourly is None or (isinstance(hourly, float) and math.isnan(hourly)):
+        return Decimal(0)
+    return Decimal(str(hourly)) * HOURS_PER_MONTH
 
 
 def _decide_instance(
     row: dict[str, Any], catalog: pd.DataFrame, headroom: float, min_days: float
-) -> tuple[str, str, str | None, float]:
+) -> tuple[str, str, str | None, Decimal]:
     """(action, reason, recommended type, monthly savings) for one billed instance."""
-    cost = float(row["hourly_cost"])
+    cost = monthly_cost(row)
+    nothing = Decimal(0)
     if row["state"] == "stopped":
         if cost > 0:
-            return "review_stopped", "stopped instance still billed", None, cost * HOURS_PER_MONTH
-        return "none", "stopped and not billed", None, 0.0
+            return "review_stopped", "stopped instance still billed", None, cost
+        return "none", "stopped and not billed", None, nothing
     days = row.get("days_observed", math.nan)
     if math.isnan(days) or days < min_days:
         observed = 0.0 if math.isnan(days) else days
         reason = f"not enough metrics: {observed:.1f} days observed, {min_days:g} needed"
-        return "not_recommended", reason, None, 0.0
+        return "not_recommended", reason, None, nothing
+    if math.isnan(row["cpu_p95"]):
+        return "not_recommended", "no CPU metric", None, nothing
     if row["cpu_p95"] < IDLE_CPU_P95:
         reason = f"idle: p95 CPU {row['cpu_p95']:.2f}% < {IDLE_CPU_P95:g}%"
-        return "idle", reason, None, cost * HOURS_PER_MONTH
+        return "idle", reason, None, cost
     current = row["instance_type"]
     target = choose_size(current, row["cpu_p95"], row["mem_p95"], catalog, headroom)
     if target is None:
         known = (catalog["instance_type"] == current).any()
         reason = "no size in family fits under headroom" if known else "type not in catalog"
-        return "not_recommended", reason, None, 0.0
+        return "not_recommended", reason, None, nothing
     # the rate actually paid (after discounts) scaled by the on-demand price ratio
-    savings = cost * (1.0 - _price(catalog, target) / _price(catalog, current)) * HOURS_PER_MONTH
+    savings = cost - cost * _price(catalog, target) / _price(catalog, current)
     note = "" if not math.isnan(row["mem_p95"]) else "; memory not measured, check it first"
     if target == current:
-        return "none", f"already the smallest size under {headroom:.0%} p95{note}", None, 0.0
+        return "none", f"already the smallest size under {headroom:.0%} p95{note}", None, nothing
     action = "downsize" if savings > 0 else "upsize"
     reason = f"projected p95 stays under {headroom:.0%} on {target}{note}"
     return action, reason, target, savings
@@ -87,12 +104,16 @@ def _decide_instance(
 
 def _decide(
     row: dict[str, Any], catalog: pd.DataFrame, headroom: float, min_days: float
-) -> tuple[str, str, str | None, float]:
+) -> tuple[str, str, str | None, Decimal]:
     if row["resource_type"] == "volume":
         if row["state"] == "available":
-            return "delete_volume", "unattached volume", None, row["hourly_cost"] * HOURS_PER_MONTH
-        return "none", "attached volume", None, 0.0
+            return "delete_volume", "unattached volume", None, monthly_cost(row)
+        return "none", "attached volume", None, Decimal(0)
     return _decide_instance(row, catalog, headroom, min_days)
+
+
+def _cents(amount: Decimal) -> Decimal:
+    return amount.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
 def recommend_rightsizing(
@@ -108,20 +129,24 @@ def recommend_rightsizing(
         metrics: CloudWatch-style rows ``resource_id, timestamp, metric, value`` with metrics
             ``CPUUtilization`` and ``mem_used_percent``.
         inventory: ``resource_id, resource_type ('instance' | 'volume'), instance_type, state
-            ('running' | 'stopped' for instances, 'available' | 'in-use' for volumes),
-            hourly_cost`` (the rate actually paid per hour).
+            ('running' | 'stopped' for instances, 'available' | 'in-use' for volumes)``, and
+            the cost actually paid: ``monthly_cost`` (per 730-hour month, Decimal) or
+            ``hourly_cost``.
         catalog: Instance catalog; defaults to the shipped illustrative one.
         headroom: Highest projected p95 (share of the candidate's capacity) a size may reach.
         min_days: Fewer days of metrics than this -> ``not_recommended``.
 
     Returns:
         Frame with ``RECOMMENDATION_COLUMNS``. ``action`` is one of ``downsize, upsize, idle,
-        review_stopped, delete_volume, not_recommended, none``; ``monthly_savings`` assumes
-        730 hours and, for resizes, that the discount on the current rate carries over.
+        review_stopped, delete_volume, not_recommended, none``. ``monthly_current_cost`` and
+        ``monthly_savings`` are Decimals rounded half-up to the cent; savings assume, for
+        resizes, that the discount on the current rate carries over.
     """
     missing = [column for column in INVENTORY_COLUMNS if column not in inventory.columns]
     if missing:
         raise ValueError(f"inventory is missing column(s): {', '.join(missing)}")
+    if not {"monthly_cost", "hourly_cost"} & set(inventory.columns):
+        raise ValueError("inventory needs a monthly_cost or hourly_cost column")
     catalog = load_default_catalog() if catalog is None else catalog
     merged = inventory.merge(summarize_metrics(metrics), on="resource_id", how="left")
     rows = []
@@ -138,8 +163,8 @@ def recommend_rightsizing(
                     key: row.get(key)
                     for key in ("days_observed", "cpu_p95", "cpu_max", "mem_p95", "mem_max")
                 },
-                "current_hourly_cost": float(row["hourly_cost"]),
-                "monthly_savings": float(savings),
+                "monthly_current_cost": _cents(monthly_cost(row)),
+                "monthly_savings": _cents(savings),
             }
         )
     return pd.DataFrame(rows, columns=RECOMMENDATION_COLUMNS)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from decimal import Decimal
 
 import pandas as pd
 import pytest
@@ -63,7 +64,8 @@ def test_downsize_savings_use_the_rate_actually_paid() -> None:
         _metrics("i-1", 20.0, 30.0), _inventory(("i-1", "instance", "m5.4xlarge", "running", 0.6))
     )
     assert row["action"] == "downsize" and row["recommended_instance_type"] == "m5.2xlarge"
-    assert row["monthly_savings"] == pytest.approx(0.3 * 730)
+    assert row["monthly_savings"] == Decimal("219.00")  # 0.3 x 730, to the cent
+    assert row["monthly_current_cost"] == Decimal("438.00")
 
 
 def test_fewer_than_14_days_is_not_recommended_with_a_reason() -> None:
@@ -72,7 +74,7 @@ def test_fewer_than_14_days_is_not_recommended_with_a_reason() -> None:
         _inventory(("i-1", "instance", "m5.4xlarge", "running", 0.6)),
     )
     assert row["action"] == "not_recommended" and "days" in row["reason"]
-    assert row["monthly_savings"] == 0.0
+    assert row["monthly_savings"] == Decimal(0)
 
 
 def test_instance_without_metrics_is_not_recommended() -> None:
@@ -95,7 +97,8 @@ def test_waste_is_flagged_with_reason_and_full_savings(
 ) -> None:
     row = _one(_metrics("i-1", cpu, 5.0), _inventory(inventory_row))
     assert row["action"] == action and reason in row["reason"]
-    assert row["monthly_savings"] == pytest.approx(inventory_row[4] * 730)
+    expected = (Decimal(str(inventory_row[4])) * 730).quantize(Decimal("0.01"))
+    assert row["monthly_savings"] == expected
 
 
 def test_output_has_one_row_per_resource_and_the_documented_columns() -> None:
@@ -106,3 +109,22 @@ def test_output_has_one_row_per_resource_and_the_documented_columns() -> None:
     result = recommend_rightsizing(_metrics("i-1", 50.0, 50.0), inventory)
     assert list(result.columns) == RECOMMENDATION_COLUMNS
     assert result["action"].tolist() == ["none", "none"]
+
+
+def test_memory_without_cpu_is_not_recommended() -> None:
+    # an agent that ships memory but no CPU sample must not be read as 0% CPU (idle)
+    memory_only = _metrics("i-1", 0.0, 40.0).query("metric == 'mem_used_percent'")
+    row = _one(memory_only, _inventory(("i-1", "instance", "m5.xlarge", "running", 0.192)))
+    assert (row["action"], row["reason"]) == ("not_recommended", "no CPU metric")
+
+
+def test_monthly_cost_in_decimal_is_used_as_given() -> None:
+    inventory = _inventory(("i-1", "instance", "m5.4xlarge", "running", 0.0)).assign(
+        monthly_cost=[Decimal("438.015")]
+    )
+    row = _one(_metrics("i-1", 20.0, 30.0), inventory)
+    # half of 438.015 is 219.0075: rounded half-up to the cent once, at the end
+    assert (row["monthly_current_cost"], row["monthly_savings"]) == (
+        Decimal("438.02"),
+        Decimal("219.01"),
+    )
