@@ -1,9 +1,9 @@
 """Recorded commitment terms end to end, on DuckDB and PostgreSQL.
 
-Two AWS sample months are loaded and built. The analyst then records two commitments in
+Two AWS sample months are loaded. The analyst records two commitments in
 silver.commitment_terms (as `dbt seed` would load the CSV): a SaaS licence bought three months
 before the first loaded month, by team payments, and one of the sample's own AWS commitments,
-which the CUR already amortizes. After a rebuild, fct_cost carries the licence's monthly share
+which the CUR already amortizes. After the build, fct_cost carries the licence's monthly share
 in the loaded months (computed here with Decimal) and nothing for the AWS commitment; allocation
 still conserves cost per period and currency; the buyer gets the licence under the shipped
 `purchase: direct` policy and the central team under `central`; the bronze reconcile test and
@@ -28,9 +28,6 @@ LICENCE = "acme-apm-2024"
 UPFRONT = Decimal("1000.00")
 TERM = 12
 BUILD = ("--select", "+fct_cost_allocated", "+rpt_invoice_reconciliation")
-# after the terms are recorded, only what reads the union changes
-REBUILD = ("--select", "int_costs_unioned+,+fct_cost_allocated",
-           "int_costs_unioned+,+rpt_invoice_reconciliation")  # fmt: skip
 CHECKS = ("--select", "assert_allocation_is_complete", "assert_gold_costs_reconcile_to_bronze")
 LINE_TYPE = "RecordedCommitmentAmortization"
 
@@ -101,7 +98,7 @@ def _allocated_licence() -> dict[date, tuple[str | None, str, Decimal]]:
 def recorded(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[tuple[Path, list[date], str]]:
-    """Build, record the terms, rebuild; yields (dbt tmp dir, loaded months, AWS commitment)."""
+    """Load, seed, record the terms, build; yields (dbt tmp dir, loaded months, AWS commitment)."""
     from ingestion.aws_cur import DATASET_NAME, aws_cur
     from ingestion.sample_data import generate
     from ingestion.warehouse import make_pipeline
@@ -116,19 +113,20 @@ def recorded(
         with use_warehouse(request.param, tmp / "warehouse.duckdb", database):
             make_pipeline("aws_cur", DATASET_NAME).run(aws_cur(str(sample.roots["aws"])))
             run_dbt(tmp, "seed", "--select", "path:seeds")
-            run_dbt(tmp, "run", *BUILD)
-            months = [p for (p,) in query("select billing_period from silver.int_billing_periods"
-                                          " order by 1")]  # fmt: skip
-            # a commitment the CUR amortizes (effective cost on its lines) in every loaded month
+            months = [p for (p,) in query("select distinct billing_period"
+                                          " from raw_aws_cur.line_items order by 1")]  # fmt: skip
+            # a Savings Plan the CUR amortizes (covered usage with effective cost) every month
             (aws_commitment,) = query(
-                "select min(commitment_discount_id) from ("
-                " select commitment_discount_id from gold.fct_cost where effective_cost != 0"
-                " and commitment_discount_id is not null group by commitment_discount_id"
-                f" having count(distinct x_billing_period) = {len(months)}) as amortized"
+                "select min(savings_plan_savings_plan_a_r_n) from ("
+                " select savings_plan_savings_plan_a_r_n from raw_aws_cur.line_items"
+                " where line_item_line_item_type = 'SavingsPlanCoveredUsage'"
+                " and savings_plan_savings_plan_effective_cost > 0"
+                " group by savings_plan_savings_plan_a_r_n"
+                f" having count(distinct billing_period) = {len(months)}) as amortized"
             )[0]
-            assert aws_commitment, "the AWS sample should amortize a commitment every month"
+            assert aws_commitment, "the AWS sample should amortize a Savings Plan every month"
             _record_terms(months[0], aws_commitment)
-            run_dbt(tmp, "run", *REBUILD)
+            run_dbt(tmp, "run", *BUILD)
             yield tmp, months, aws_commitment
     finally:
         if request.param == "postgres":
@@ -151,7 +149,14 @@ def test_a_commitment_bought_before_the_first_month_shows_its_share_in_loaded_mo
 
 
 def test_months_the_export_amortizes_get_no_recorded_line(recorded) -> None:
-    _, _, aws_commitment = recorded
+    _, months, aws_commitment = recorded
+    # the export's own amortization of the commitment stands in every month
+    amortized = query(
+        "select distinct x_billing_period from gold.fct_cost where commitment_discount_id = ?"
+        " and effective_cost != 0 order by 1",
+        (aws_commitment,),
+    )
+    assert [period for (period,) in amortized] == months
     recorded_lines = query(
         "select count(*) from gold.fct_cost where x_line_item_type = ?", (LINE_TYPE,)
     )
