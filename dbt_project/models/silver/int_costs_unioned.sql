@@ -1,26 +1,18 @@
 {#-
-    Every provider's FOCUS cost rows in one relation. Adding a provider means adding its
-    `int_<provider>__costs_focus` model to `provider_models`; each must have exactly the columns of
-    macros/focus/focus_columns.sql.
+    Every FOCUS cost row in one relation: the providers' exports (int_costs_exported) and the
+    monthly amortization of commitments recorded in seeds/allocation/commitment_terms.csv for
+    months the exports do not amortize (int_commitment_terms__costs_focus). Both have exactly
+    the columns of macros/focus/focus_columns.sql.
 -#}
-{%- set provider_models = [
-    ref('int_aws__costs_focus'),
-    ref('int_azure__costs_focus'),
-    ref('int_gcp__costs_focus'),
-    ref('int_focus__costs_focus'),
-    ref('int_saas__costs_focus'),
-    ref('int_kubernetes__costs_focus'),
-] -%}
-
 {%- set focus_columns = focus_columns() -%}
 -- noqa: disable=LT02
 -- (the column loop renders empty under sqlfluff's stub macros)
 
-{% for provider_model in provider_models %}
+{% for cost_model in [ref('int_costs_exported'), ref('int_commitment_terms__costs_focus')] %}
     select
         {%- for column in focus_columns %}
             {{ column }}{% if not loop.last %},{% endif %}
         {%- endfor %}
-    from {{ provider_model }}
+    from {{ cost_model }}
     {% if not loop.last %}union all{% endif %}
 {% endfor %}

@@ -20,7 +20,8 @@ from ingestion.common.report import SourceReport
 from ingestion.warehouse import dbt_env, make_pipeline
 
 PROJECT_DIR = Path(__file__).resolve().parents[3] / "dbt_project"
-# the models these tests build: bronze and silver of AWS (int_costs_unioned needs it), FOCUS, SaaS
+# the models these tests build: bronze and silver of AWS (int_costs_unioned needs it), FOCUS, SaaS,
+# and what the union adds to the exports (recorded commitment terms, over the loaded periods)
 MODEL_PARTS = (
     "bronze/aws_cur",
     "bronze/focus_files",
@@ -28,7 +29,11 @@ MODEL_PARTS = (
     "silver/aws",
     "silver/focus",
     "silver/saas",
+    "silver/int_costs_exported.sql",
     "silver/int_costs_unioned.sql",
+    "silver/commitments",
+    "silver/finance",
+    "silver/allocation/int_billing_periods.sql",
 )
 
 
@@ -105,7 +110,7 @@ def dbt_build(tmp: Path, *select: str) -> None:
             else:
                 shutil.copy(source, target)
         # the union limited to the providers copied here (others add theirs to the same list)
-        union = project / "models" / "silver" / "int_costs_unioned.sql"
+        union = project / "models" / "silver" / "int_costs_exported.sql"
         union.write_text(
             re.sub(
                 r"provider_models = \[.*?\]",

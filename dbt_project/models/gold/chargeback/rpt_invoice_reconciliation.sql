@@ -119,7 +119,10 @@ gold_lines as (
         ) as component,
         billed_cost as amount
     from {{ ref('fct_cost') }}
-    where x_provider in ('aws', 'azure', 'gcp', 'focus', 'saas')
+    where
+        x_provider in ('aws', 'azure', 'gcp', 'focus', 'saas')
+        -- amortization from recorded commitment terms: billed 0, on no invoice
+        and coalesce(x_line_item_type, '') != 'RecordedCommitmentAmortization'
 ),
 
 stacked as (

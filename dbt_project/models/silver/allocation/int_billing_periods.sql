@@ -3,14 +3,16 @@
 {#-
     One row per billing period with cost data: whether it is closed (its latest close record is
     a close, not a reopen) and by which close. Closed periods are allocated with the rules saved
-    at close (macros/allocation/as_was.sql).
+    at close (macros/allocation/as_was.sql). Periods come from the exports
+    (int_costs_exported): recorded commitment terms only add lines to these periods
+    (int_commitment_terms__costs_focus reads this model), never periods of their own.
 -#}
 
 with
 
 periods as (
     select distinct x_billing_period as billing_period
-    from {{ ref('int_costs_unioned') }}
+    from {{ ref('int_costs_exported') }}
 ),
 
 close_records as (

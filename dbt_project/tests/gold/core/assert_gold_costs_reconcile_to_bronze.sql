@@ -34,6 +34,8 @@ gold_totals as (
     from {{ ref('fct_cost') }}
     where
         x_provider = 'aws'
+        -- amortization from recorded commitment terms: billed 0 and in no export
+        and coalesce(x_line_item_type, '') != 'RecordedCommitmentAmortization'
         and {{ billing_window_filter('x_billing_period') }}
 ),
 
