@@ -5,27 +5,5 @@
     'cost_total': 'decimal(38, 10)', 'currency': 'varchar', 'error': 'varchar',
     'detected_at': 'timestamp with time zone', '_dlt_load_id': 'varchar',
 } -%}
-with
 
-source as (
-    select raw_loads.* from {{ optional_source('raw_accounts', 'loads', columns) }} as raw_loads
-),
-
-renamed as (
-    select
-        billing_period,
-        unit_key,
-        status,
-        source_file,
-        checksum,
-        row_count,
-        cost_total,
-        currency,
-        error,
-        {{ to_utc_timestamp('detected_at') }} as detected_at,
-        _dlt_load_id,
-        status = 'quarantined' as is_quarantined
-    from source
-)
-
-select * from renamed
+{{ loads_staging('raw_accounts', columns) }}

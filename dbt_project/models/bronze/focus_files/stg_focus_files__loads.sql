@@ -14,29 +14,4 @@
     '_dlt_load_id': type_varchar()
 } -%}
 
-with
-
-source as (
-    select raw_loads.* from {{ optional_source('raw_focus_files', 'loads', raw_columns) }} as raw_loads
-),
-
-renamed as (
-    select
-        billing_period,
-        unit_key,
-        status,
-        source_file,
-        checksum,
-        row_count,
-        cost_total,
-        currency,
-        error,
-        {{ to_utc_timestamp('detected_at') }} as detected_at,
-        focus_version,
-        files,
-        _dlt_load_id,
-        status = 'quarantined' as is_quarantined
-    from source
-)
-
-select * from renamed
+{{ loads_staging('raw_focus_files', raw_columns) }}

@@ -12,27 +12,4 @@
     '_dlt_load_id': type_varchar()
 } -%}
 
-with
-
-source as (
-    select raw_loads.* from {{ optional_source('raw_saas', 'loads', raw_columns) }} as raw_loads
-),
-
-renamed as (
-    select
-        billing_period,
-        unit_key,
-        status,
-        source_file,
-        checksum,
-        row_count,
-        cost_total,
-        currency,
-        error,
-        {{ to_utc_timestamp('detected_at') }} as detected_at,
-        _dlt_load_id,
-        status = 'quarantined' as is_quarantined
-    from source
-)
-
-select * from renamed
+{{ loads_staging('raw_saas', raw_columns) }}
