@@ -28,8 +28,6 @@ import pandas as pd
 from ml.anomaly.features import calendar_design, predict
 
 SEVERITIES = ("low", "medium", "high", "critical")
-KINDS = ("spike", "level_shift", "drift")
-SCAN_COLUMNS = ["cost", "expected", "lower", "upper", "score", "kind", "is_anomaly"]
 
 
 @dataclass(frozen=True)
@@ -45,7 +43,6 @@ class DetectorConfig:
         shift_windows: Window lengths (days) of the level-shift test.
         drift_days: Window length (days) of the drift test.
         creep_days: A level shift this many days or fewer after another the same way is a drift.
-        band_z: Half-width of the reported band, in prediction standard deviations.
         min_impact: Smallest absolute dollar difference worth an alert.
         min_relative: Smallest difference relative to the expected cost worth an alert.
         dollar_steps: Absolute daily impact at which severity reaches medium, high, critical.
@@ -59,7 +56,6 @@ class DetectorConfig:
     shift_windows: tuple[int, ...] = (2, 3)
     drift_days: int = 14
     creep_days: int = 30
-    band_z: float = 3.5
     min_impact: float = 1.0
     min_relative: float = 0.1
     dollar_steps: tuple[float, float, float] = (100.0, 1_000.0, 10_000.0)
@@ -149,8 +145,9 @@ class _Scan:
         z = prediction.z_score(self.costs[day])
         self.z[day] = z
         self.expected[day] = prediction.to_cost(0.0)
-        self.lower[day] = prediction.to_cost(-self.config.band_z)
-        self.upper[day] = prediction.to_cost(self.config.band_z)
+        # the band is the one-day test: outside it (and material) a day is a spike
+        self.lower[day] = prediction.to_cost(-self.config.drop_z_threshold)
+        self.upper[day] = prediction.to_cost(self.config.z_threshold)
         if not self._material(day):
             return
         sign = float(np.sign(z))

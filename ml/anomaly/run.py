@@ -59,9 +59,10 @@ def detect(
 
     Returns:
         One row per flagged day with columns `date, cost, expected, lower, upper, severity,
-        impact, score, kind` (`impact` = cost - expected, or the average daily excess of a
-        drift; `score` = deviation in prediction standard deviations; `kind` = spike,
-        level_shift or drift). `attrs["suppressed"]` counts flagged days dropped as known
+        impact, score, kind` (`lower` / `upper` = the band of the one-day test; shift and
+        drift days may lie inside it, as their evidence spans several days; `impact` = cost -
+        expected, or the average daily excess of a drift; `score` = deviation in prediction
+        standard deviations; `kind` = spike, level_shift or drift). `attrs["suppressed"]` counts flagged days dropped as known
         events. The first two weeks of a series, and a month-edge day never seen before, are
         never flagged: there is no baseline for them yet.
     """
