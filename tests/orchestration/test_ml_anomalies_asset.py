@@ -1,12 +1,17 @@
-"""The cost_anomalies asset: reads gold and the known_cost_events seed, writes ml.cost_anomalies."""
+"""The cost_anomalies asset on DuckDB and PostgreSQL: reads gold and the known_cost_events seed,
+writes ml.cost_anomalies."""
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Iterator
+from contextlib import AbstractContextManager
 from pathlib import Path
+from typing import Any
 
 import dagster as dg
-import duckdb
 import pandas as pd
+import pytest
 
 from ml.common.synthetic import daily_cost_series, inject_anomaly
 from orchestration.defs.ml.forecasts import cost_anomalies
@@ -14,45 +19,76 @@ from tests.warehouse_utils import query, use_warehouse
 
 SEED = Path(__file__).parents[2] / "dbt_project/seeds/planning/known_cost_events.csv"
 SPIKE_DAY = 100  # 2024-04-10
+SCHEMA = [
+    "create schema gold",
+    "create table gold.fct_cost_daily (charge_date date, x_provider varchar, "
+    "service_category varchar, x_team varchar, effective_cost decimal(38,10))",
+    "create schema silver",
+    "create table silver.known_cost_events (start_date date, end_date date, "
+    "series_type varchar, series_value varchar, description varchar)",
+    # a table written before the kind column existed: the asset must still write into it
+    "create schema ml",
+    "create table ml.cost_anomalies (series_type varchar, date date)",
+]
 
 
-def _gold_daily() -> pd.DataFrame:
-    frames = []
+def _gold_daily() -> list[tuple]:
+    rows = []
     for team in ("payments", "search"):
-        series = inject_anomaly(
-            daily_cost_series(130, seed=3, start="2024-01-01", noise_cv=0.05), "spike", SPIKE_DAY, 1
-        )
-        frames.append(series.assign(x_team=team))
-    daily = pd.concat(frames)
-    return daily.assign(x_provider="aws", service_category="Compute").rename(
-        columns={"date": "charge_date", "cost": "effective_cost"}
+        series = daily_cost_series(130, seed=3, start="2024-01-01", noise_cv=0.05)
+        series = inject_anomaly(series, "spike", SPIKE_DAY, 1.0)
+        rows += [(d.date(), "aws", "Compute", team, round(c, 4)) for d, c in series.to_numpy()]
+    return rows
+
+
+def _known_events() -> list[tuple]:
+    # the seed file as dbt loads it (blank = NULL), plus the payments launch on the spike day
+    seed = pd.read_csv(SEED, dtype=str).astype(object)
+    rows = [tuple(None if pd.isna(v) else v for v in row) for row in seed.to_numpy()]
+    return [*rows, ("2024-04-09", "2024-04-11", "team", "payments", "checkout launch")]
+
+
+def _fill(con: Any, mark: str) -> None:  # a DuckDB or psycopg connection
+    for statement in SCHEMA:
+        con.execute(statement)
+    cursor = con.cursor()
+    cursor.executemany(
+        f"insert into gold.fct_cost_daily values ({', '.join([mark] * 5)})", _gold_daily()
+    )
+    cursor.executemany(
+        f"insert into silver.known_cost_events values ({', '.join([mark] * 5)})", _known_events()
     )
 
 
-def _warehouse(path: Path) -> None:
-    with duckdb.connect(str(path)) as con:
-        con.execute("create schema gold")
-        con.register("daily", _gold_daily())
-        con.execute(
-            "create table gold.fct_cost_daily as select cast(charge_date as date) as charge_date, "
-            "x_provider, service_category, x_team, "
-            "cast(effective_cost as decimal(38,10)) as effective_cost from daily"
-        )
-        # the seed file as dbt loads it, plus the launch of the payments team on the spike day
-        con.execute("create schema silver")
-        con.execute(f"create table silver.known_cost_events as select * from read_csv('{SEED}')")
-        con.execute(
-            "insert into silver.known_cost_events values "
-            "('2024-04-09', '2024-04-11', 'team', 'payments', 'checkout launch')"
-        )
-        # a table written before the kind column existed: the asset must still write into it
-        con.execute("create schema ml")
-        con.execute("create table ml.cost_anomalies (series_type varchar, date date)")
+@pytest.fixture(params=["duckdb", "postgres"])
+def warehouse(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[AbstractContextManager]:
+    if request.param == "duckdb":
+        import duckdb
+
+        path = tmp_path / "wh.duckdb"
+        with duckdb.connect(str(path)) as con:
+            _fill(con, "?")
+        yield use_warehouse("duckdb", duckdb_file=path)
+        return
+    import psycopg
+
+    name = f"finops_anomalies_{uuid.uuid4().hex[:8]}"
+    admin = {"host": "127.0.0.1", "port": 5432, "user": "postgres", "autocommit": True}
+    with psycopg.connect(dbname="postgres", **admin) as con:
+        con.execute(f'create database "{name}"')
+    try:
+        with psycopg.connect(dbname=name, **admin) as con:
+            _fill(con, "%s")
+        yield use_warehouse("postgres", pg_database=name)
+    finally:
+        with psycopg.connect(dbname="postgres", **admin) as con:
+            con.execute(f'drop database if exists "{name}" with (force)')
 
 
-def test_known_event_of_one_team_hides_its_spike_and_no_other(tmp_path: Path) -> None:
-    _warehouse(tmp_path / "wh.duckdb")
-    with use_warehouse("duckdb", duckdb_file=tmp_path / "wh.duckdb"):
+def test_known_event_of_one_team_hides_its_spike_and_no_other(
+    warehouse: AbstractContextManager,
+) -> None:
+    with warehouse:
         result = dg.materialize([cost_anomalies], partition_key="2024-04-01")
         rows = query(
             "select series_type, series_value, kind from ml.cost_anomalies "
