@@ -2,8 +2,9 @@
 
 An event is caught when a flag lands on its first day or within `DETECTION_LAG_DAYS` after it.
 Flagged days group into alerts (runs of flags with at most one quiet day between them), counted
-separately inside and outside the events' influence windows: an alert inside a window is true,
-any other is false, so a run that outlasts its event's window also counts as a false alert.
+separately inside each event's influence window and outside all of them. The first alert inside
+an event's window is true; a repeat alert for the same event, an alert outside every window and
+the part of a run that outlasts its event's window are false.
 """
 
 from __future__ import annotations
@@ -61,12 +62,16 @@ def score_events(flagged_dates: pd.Series, events: list[Event]) -> dict[str, int
 
     Returns:
         `events`, `caught` (flagged within `DETECTION_LAG_DAYS` of the start), `alerts`,
-        `true_alerts` (alerts inside an influence window) and `false_alerts`.
+        `true_alerts` (events with an alert inside their influence window: one each, a repeat
+        alert for the same event counts as false) and `false_alerts`.
     """
     days = pd.Series(pd.to_datetime(pd.Series(flagged_dates)).unique())
-    inside = days.map(lambda day: any(e.covers(day) for e in events)).astype(bool)
-    true_alerts = len(alert_starts(days[inside]))
-    false_alerts = len(alert_starts(days[~inside]))
+    owner = days.map(lambda day: next((i for i, e in enumerate(events) if e.covers(day)), -1))
+    true_alerts, false_alerts = 0, len(alert_starts(days[owner == -1]))
+    for index in range(len(events)):
+        runs = len(alert_starts(days[owner == index]))
+        true_alerts += min(runs, 1)
+        false_alerts += max(runs - 1, 0)
     return {
         "events": len(events),
         "caught": sum(caught_within(days, e, DETECTION_LAG_DAYS) for e in events),

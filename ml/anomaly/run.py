@@ -62,9 +62,9 @@ def detect(
         impact, score, kind` (`lower` / `upper` = the band of the one-day test; shift and
         drift days may lie inside it, as their evidence spans several days; `impact` = cost -
         expected, or the average daily excess of a drift; `score` = deviation in prediction
-        standard deviations; `kind` = spike, level_shift or drift). `attrs["suppressed"]` counts flagged days dropped as known
-        events. The first two weeks of a series, and a month-edge day never seen before, are
-        never flagged: there is no baseline for them yet.
+        standard deviations; `kind` = spike, level_shift or drift). `attrs["suppressed"]`
+        counts flagged days dropped as known events. The first two weeks of a series, and a
+        month-edge day never seen before, are never flagged: there is no baseline for them yet.
     """
     config = config or DetectorConfig()
     daily = to_daily(history)

@@ -31,6 +31,11 @@ def test_a_run_that_outlasts_its_event_window_also_counts_a_false_alert() -> Non
     assert (scores["true_alerts"], scores["false_alerts"]) == (1, 1)
 
 
+def test_a_second_alert_for_the_same_event_is_false() -> None:
+    scores = score_events(_days(0, 5), [Event(START, influence_days=14)])
+    assert (scores["true_alerts"], scores["false_alerts"]) == (1, 1)
+
+
 def test_flags_one_quiet_day_apart_form_one_alert() -> None:
     assert alert_starts(_days(0, 2, 5)) == [START, START + pd.Timedelta(days=5)]
     assert alert_starts(pd.Series([], dtype="datetime64[ns]")) == []
