@@ -11,8 +11,8 @@ The detector walks the series day by day. Each day is scored against the one-ste
   becomes normal as soon as a few days of it are seen, instead of alerting for weeks.
 - drift: the last two weeks' combined z beyond the threshold while no day stood out, or a
   level shift the same way as another within a month (a ramp is seen as a staircase of
-  small steps); graded on the average daily excess and never above `high` (a creep is a
-  review, not a page).
+  small steps, reported once a month, its later steps only moving the baseline); graded on the
+  average daily excess and never above `high` (a creep is a review, not a page).
 
 Rises are tested at `z_threshold` and falls at `drop_z_threshold`: overspend is what FinOps
 pays for, and the log-scale noise of a bill has a longer lower tail.
@@ -42,7 +42,8 @@ class DetectorConfig:
         window_min_z: Every day of a level-shift window must deviate at least this much.
         shift_windows: Window lengths (days) of the level-shift test.
         drift_days: Window length (days) of the drift test.
-        creep_days: A level shift this many days or fewer after another the same way is a drift.
+        creep_days: A level shift this many days or fewer after another the same way is a drift,
+            reported at most once in this many days.
         min_impact: Smallest absolute dollar difference worth an alert.
         min_relative: Smallest difference relative to the expected cost worth an alert.
         dollar_steps: Absolute daily impact at which severity reaches medium, high, critical.
@@ -77,8 +78,9 @@ class _Scan:
         self.kind = np.full(n, "", dtype=object)
         self.usable = np.ones(n, dtype=bool)
         self.steps: list[int] = []
-        self.shifts: list[tuple[int, float]] = []  # (day flagged, direction) of each step
-        self.last_drift = -(10**9)
+        # (day, direction) of each accepted step and of each reported drift
+        self.shifts: list[tuple[int, float]] = []
+        self.drifts: list[tuple[int, float]] = []
 
     def _threshold(self, sign: float) -> float:
         return self.config.z_threshold if sign > 0 else self.config.drop_z_threshold
@@ -94,14 +96,20 @@ class _Scan:
             start -= 1
         return start
 
+    def _within(self, days: list[tuple[int, float]], day: int, sign: float) -> bool:
+        return any(0 < day - d <= self.config.creep_days and s == sign for d, s in days)
+
     def _accept_shift(self, day: int, start: int) -> None:
         sign = float(np.sign(self.z[day]))
-        # another step the same way shortly before: the level is creeping, not jumping
-        creeping = any(
-            day - flagged <= self.config.creep_days and same == sign
-            for flagged, same in self.shifts
-        )
-        self.kind[day] = "drift" if creeping else "level_shift"
+        # another step the same way shortly before: the level is creeping, not jumping; a creep
+        # is reported once a month, its later steps only move the baseline
+        if not self._within(self.shifts, day, sign):
+            self.kind[day] = "level_shift"
+        elif self._within(self.drifts, day, sign):
+            self.kind[day] = ""
+        else:
+            self.kind[day] = "drift"
+            self.drifts.append((day, sign))
         self.shifts.append((day, sign))
         self.steps.append(start)
         # the run's first day stays out (it may be a spike); the rest measure the new level
@@ -127,15 +135,19 @@ class _Scan:
                 return day - length + 1
         return None
 
-    def _drift_test(self, day: int) -> bool:
+    def _drift_test(self, day: int) -> float:
+        """Direction of a drift over the last `drift_days`, 0 when there is none."""
         length = self.config.drift_days
-        if day - self.last_drift < length or any(day - s < length for s in self.steps):
-            return False
+        if any(day - d < length for d, _ in self.drifts) or any(
+            day - s < length for s in self.steps
+        ):
+            return 0.0
         window = self._window(day, length)
         if window is None:
-            return False
+            return 0.0
         combined = window.sum() / np.sqrt(length)
-        return abs(combined) >= self._threshold(float(np.sign(combined)))
+        sign = float(np.sign(combined))
+        return sign if abs(combined) >= self._threshold(sign) else 0.0
 
     def step(self, day: int) -> None:
         """Score one day and update the state."""
@@ -152,7 +164,10 @@ class _Scan:
             return
         sign = float(np.sign(z))
         previous = day > 0 and bool(self.kind[day - 1]) and np.sign(self.z[day - 1]) == sign
-        if abs(z) >= self._threshold(sign):
+        if abs(z) >= self._threshold(sign) and self._within(self.shifts, day, sign):
+            # a jump the same way soon after a shift: the level is still moving
+            self._accept_shift(day, day)
+        elif abs(z) >= self._threshold(sign):
             self.kind[day] = "spike"
             self.usable[day] = False
             if previous:
@@ -161,9 +176,9 @@ class _Scan:
             self._accept_shift(day, self._run_start(day - 1, sign))
         elif (start := self._shift_test(day)) is not None:
             self._accept_shift(day, start)
-        elif self._drift_test(day):
+        elif drift := self._drift_test(day):
             self.kind[day] = "drift"
-            self.last_drift = day
+            self.drifts.append((day, drift))
 
 
 def scan(daily: pd.Series, config: DetectorConfig) -> pd.DataFrame:
