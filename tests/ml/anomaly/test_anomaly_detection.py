@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from ml.anomaly.evaluate import alert_starts
 from ml.anomaly.model import DetectorConfig, severity
 from ml.anomaly.run import ANOMALY_COLUMNS, detect, detect_many, explain
 from ml.common.synthetic import daily_cost_series, inject_anomaly
@@ -80,6 +81,7 @@ def test_slow_drift_is_flagged_during_its_ramp_and_graded_as_a_drift() -> None:
     drift = found[found["kind"] == "drift"]
     assert len(drift) and set(_days_from(drift, SHIFT_DAY)) <= set(range(45))
     assert set(drift["severity"]) == {"high"}  # $-impact says critical; a creep is capped
+    assert len(alert_starts(found["date"])) <= 3  # a ramp is not an alert a day
 
 
 def test_known_event_suppresses_the_spike() -> None:
