@@ -1,33 +1,32 @@
-"""Expected daily cost and noise scale from a robust weekly-seasonal baseline.
+"""One-step-ahead expected cost from a seasonal regression on a trailing window.
 
-Everything looks backwards only (day t uses days before t), so a day's expectation is what the
-detector would have said that morning, and an anomaly cannot hide by raising its own baseline.
+Each day is predicted from the days before it only (what the detector would have said that
+morning), by least squares on a trailing window: intercept, linear trend, weekday, the first,
+second-to-last and last day of the month, and a step for each level shift already accepted.
+Costs are modelled on the log scale (noise and seasonality are multiplicative in cloud bills);
+a window holding zero or negative days (credits, idle series) is modelled on the plain scale.
 """
 
 from __future__ import annotations
 
-import warnings
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-# the same weekday over the last six weeks: two outliers among six barely move the median
-PROFILE_WEEKS = 6
-MIN_LAGS = 2
-# calendar days whose cost differs from their weekday (invoicing runs, monthly fees); their
-# usual lift over the weekday profile is learnt from their last occurrences
-SPECIAL_DAY_OCCURRENCES = 6
-# a level change becomes the new normal after about half a week instead of six weeks
-LEVEL_DAYS = 7
-SCALE_DAYS = 56
-SCALE_MIN_DAYS = 14
+# 26 weeks: every weekday is seen 26 times and each month-edge day 6 times, while a trend
+# stays close to linear
+WINDOW_DAYS = 182
+MIN_FIT_DAYS = 14
 MAD_TO_SIGMA = 1.4826
-# the noise scale is floored at 2% of the expected cost (and a cent) so a perfectly flat series does
-# not turn every rounding difference into an infinite score
-SCALE_FLOOR_SHARE = 0.02
-SCALE_FLOOR_ABS = 0.01
-SCALE_NORM_FLOOR = 0.25
-LEVEL_WINDOW_DAYS = 28
+# residuals beyond this many robust sigmas are left out of the refit (spikes not flagged yet)
+TRIM_SIGMAS = 3.5
+# the noise scale never falls below 2% of the cost (log scale) or 2% of the mean level plus a
+# cent (plain scale), so a perfectly flat series does not turn rounding into alerts
+LOG_SIGMA_FLOOR = 0.02
+PLAIN_SIGMA_SHARE = 0.02
+PLAIN_SIGMA_ABS = 0.01
+SPECIAL_DAYS = ("month_start", "month_end_1", "month_end")
 
 
 def special_day_type(dates: pd.DatetimeIndex) -> np.ndarray:
@@ -40,72 +39,116 @@ def special_day_type(dates: pd.DatetimeIndex) -> np.ndarray:
     return labels
 
 
-def _median_of_lags(values: pd.Series, lags: range) -> pd.Series:
-    stacked = np.column_stack([values.shift(lag).to_numpy() for lag in lags])
-    with warnings.catch_warnings():
-        # early days have no lag at all; their NaN median is expected
-        warnings.simplefilter("ignore", RuntimeWarning)
-        return pd.Series(np.nanmedian(stacked, axis=1), index=values.index)
+def calendar_design(dates: pd.DatetimeIndex) -> np.ndarray:
+    """Columns: intercept, trend (years), Tuesday..Sunday, month start, month end - 1, month end."""
+    n = len(dates)
+    weekday = dates.dayofweek.to_numpy()
+    kinds = special_day_type(dates)
+    columns = [np.ones(n), np.arange(n) / 365.0]
+    columns += [(weekday == day).astype(float) for day in range(1, 7)]
+    columns += [(kinds == kind).astype(float) for kind in SPECIAL_DAYS]
+    return np.column_stack(columns)
 
 
-def _profile(daily: pd.Series, kinds: np.ndarray) -> pd.Series:
-    # ratio to the centred 7-day mean: the day's share of its week, free of the level, so a level
-    # shift cannot be counted twice (once in the profile, once in the level)
-    ordinary = kinds == ""
-    # month-start / month-end days are left out of the mean so their lift is not diluted
-    centred = daily.where(ordinary).rolling(7, center=True, min_periods=4).mean()
-    ratio = (daily / centred).where(centred > 0)
-    weekly = _median_of_lags(ratio.where(ordinary), range(7, 7 * (PROFILE_WEEKS + 1), 7))
-    profile = weekly.copy()
-    for kind in ("month_start", "month_end_1", "month_end"):
-        mask = kinds == kind
-        # the centred mean needs three later days, so only earlier months are used
-        lift = (ratio / weekly)[mask].shift(1).rolling(SPECIAL_DAY_OCCURRENCES, min_periods=1)
-        profile[mask] = weekly[mask] * lift.median().fillna(1.0)
-    return profile.where(profile > 0)
+@dataclass(frozen=True)
+class Prediction:
+    """One day's expectation on the modelling scale.
+
+    Attributes:
+        mean: Predicted value (log cost, or cost on the plain scale).
+        sd: Prediction standard deviation: noise plus the fit's own uncertainty.
+        log_scale: Whether `mean` and `sd` are on the log scale.
+    """
+
+    mean: float
+    sd: float
+    log_scale: bool
+
+    def to_cost(self, z: float) -> float:
+        """The cost `z` prediction standard deviations from the mean."""
+        value = self.mean + z * self.sd
+        return float(np.exp(value)) if self.log_scale else float(value)
+
+    def z_score(self, cost: float) -> float:
+        """How many prediction standard deviations `cost` lies from the mean."""
+        if self.log_scale:
+            # a zero or negative day in a positive series is a collapse: score it as a 99.9% drop
+            cost = max(cost, 1e-3 * float(np.exp(self.mean)))
+            return (float(np.log(cost)) - self.mean) / self.sd
+        return (cost - self.mean) / self.sd
 
 
-def _expected(daily: pd.Series) -> tuple[pd.Series, np.ndarray]:
-    kinds = special_day_type(pd.DatetimeIndex(daily.index))
-    profile = _profile(daily, kinds)
-    # the level is the median recent day divided by its profile: it follows a level shift within
-    # four days and ignores one-day spikes
-    level = (daily / profile).shift(1).rolling(LEVEL_DAYS, min_periods=3).median()
-    expected = profile * level
-    # zero, negative (credit) or brand-new series have no usable ratio; the plain median of the
-    # same weekday in earlier weeks, then of the last week, stands in
-    plain = _median_of_lags(daily.where(kinds == ""), range(7, 7 * (PROFILE_WEEKS + 1), 7))
-    recent = daily.shift(1).rolling(LEVEL_DAYS, min_periods=1).median()
-    expected = expected.fillna(plain).fillna(recent)
-    lags_seen = daily.shift(7).notna().to_numpy() & daily.shift(7 * MIN_LAGS).notna().to_numpy()
-    return expected, lags_seen
+def _least_squares(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    inverse = np.linalg.pinv(x.T @ x)
+    beta = inverse @ (x.T @ y)
+    return beta, y - x @ beta, inverse
 
 
-def expected_cost(daily: pd.Series) -> pd.DataFrame:
-    """Expected cost and robust noise scale for each day of a complete daily series.
+def _special_day_spread(design: np.ndarray, residual: np.ndarray, day_row: np.ndarray) -> float:
+    # a month-edge day can vary more than its dummy explains: a fixed monthly fee is a larger
+    # share of a Sunday than of a Tuesday, so its own residual spread is used when it is larger
+    special = day_row[-len(SPECIAL_DAYS) :].astype(bool)
+    if not special.any():
+        return 0.0
+    mine = residual[design[:, -len(SPECIAL_DAYS) :][:, special].any(axis=1)]
+    if len(mine) < 2:
+        return 0.0
+    return float(np.sqrt(mine @ mine / (len(mine) - 1)))
 
-    The expectation is profile x level: the profile is the day's usual share of its week (median
-    over the same weekday in the last six weeks, times the month-start / month-end lift learnt
-    from earlier months) and the level is the median of the last seven days over their profiles.
+
+def predict(
+    costs: np.ndarray,
+    design: np.ndarray,
+    day: int,
+    usable: np.ndarray,
+    steps: list[int],
+    window_days: int = WINDOW_DAYS,
+) -> Prediction | None:
+    """Predict day `day` from the usable days of the trailing window.
 
     Args:
-        daily: Cost per day on a gap-free daily index (see `ml.common.series.to_daily`).
+        costs: Daily costs of the whole series.
+        design: `calendar_design` of the whole series.
+        day: Position of the day to predict.
+        usable: False for days left out of fits (flagged spikes).
+        steps: Positions where an accepted level shift starts.
+        window_days: Trailing window length.
 
     Returns:
-        Columns `cost`, `expected`, `scale` (robust standard deviation of the residual) and
-        `ready` (False while there is too little history to judge the day).
+        The prediction, or None while the history is too short or the day is a month-edge day
+        never seen before (nothing says what is normal for it yet).
     """
-    expected, lags_seen = _expected(daily)
-    # cost noise grows with the cost, so the spread is learnt on residuals relative to the
-    # expectation (floored at a quarter of the recent level so near-zero days stay sane)
-    recent = daily.abs().shift(1).rolling(LEVEL_WINDOW_DAYS, min_periods=1).mean()
-    norm = np.maximum(expected.abs(), SCALE_NORM_FLOOR * recent).clip(lower=SCALE_FLOOR_ABS)
-    relative = (daily - expected) / norm
-    centre = relative.shift(1).rolling(SCALE_DAYS, min_periods=SCALE_MIN_DAYS).median()
-    spread = (relative - centre).abs().shift(1)
-    mad = spread.rolling(SCALE_DAYS, min_periods=SCALE_MIN_DAYS).median()
-    scale = np.maximum(MAD_TO_SIGMA * mad, SCALE_FLOOR_SHARE) * norm
-    ready = lags_seen & mad.notna().to_numpy()
-    return pd.DataFrame(
-        {"cost": daily, "expected": expected, "scale": scale, "ready": ready}, index=daily.index
+    start = max(0, day - window_days)
+    rows = np.arange(start, day)[usable[start:day]]
+    if len(rows) < MIN_FIT_DAYS:
+        return None
+    step_starts = sorted(s for s in set(steps) if start < s <= day)
+    x = np.column_stack([design[rows]] + [(rows >= s).astype(float) for s in step_starts])
+    x_day = np.concatenate([design[day], np.ones(len(step_starts))])
+    seen = x.any(axis=0)
+    seen[0] = True
+    if (x_day[~seen] != 0).any():
+        return None
+    x, x_day = x[:, seen], x_day[seen]
+    values = costs[rows]
+    log_scale = bool((values > 0).all())
+    y = np.log(values) if log_scale else values
+    floor = (
+        LOG_SIGMA_FLOOR
+        if log_scale
+        else PLAIN_SIGMA_SHARE * float(np.abs(values).mean()) + PLAIN_SIGMA_ABS
     )
+    beta, residual, inverse = _least_squares(x, y)
+    sigma = MAD_TO_SIGMA * float(np.median(np.abs(residual - np.median(residual))))
+    keep = np.abs(residual) <= TRIM_SIGMAS * max(sigma, floor)
+    # refit without the outliers, unless that leaves a column (a weekday, a month-edge day)
+    # without any day to learn it from
+    if not keep.all() and (x[keep].any(axis=0) == x.any(axis=0)).all():
+        beta, residual, inverse = _least_squares(x[keep], y[keep])
+    else:
+        keep = np.ones(len(y), bool)
+    dof = max(int(keep.sum()) - np.linalg.matrix_rank(x[keep]), 1)
+    sigma = float(np.sqrt(residual @ residual / dof))
+    sigma = max(sigma, floor, _special_day_spread(design[rows[keep]], residual, design[day]))
+    leverage = float(x_day @ inverse @ x_day)
+    return Prediction(float(x_day @ beta), sigma * float(np.sqrt(1 + leverage)), log_scale)

@@ -1,9 +1,10 @@
 """Entry point: flag anomalous days in daily cost series and explain them.
 
-Missing days inside a history are zero-cost days. Each day is compared with a robust
-weekly-seasonal expectation built from earlier days only (`features.py`); days far outside the
-noise band, with a material dollar and relative impact, are flagged and graded (`model.py`).
-Days inside a known event (a planned launch, a migration) are not reported.
+Missing days inside a history are zero-cost days. Each day is compared with a one-step-ahead
+seasonal regression fitted on the days before it (`features.py`); spikes, level shifts and
+drifts far outside the noise, with a material dollar and relative impact, are flagged and
+graded (`model.py`). Days inside a known event (a planned launch, a migration) are not
+reported.
 """
 
 from __future__ import annotations
@@ -11,12 +12,21 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ml.anomaly.features import expected_cost
-from ml.anomaly.model import DetectorConfig, score, severity
+from ml.anomaly.model import DetectorConfig, grade, scan
 from ml.anomaly.root_cause import explain
 from ml.common.series import to_daily
 
-ANOMALY_COLUMNS = ["date", "cost", "expected", "lower", "upper", "severity", "impact", "score"]
+ANOMALY_COLUMNS = [
+    "date",
+    "cost",
+    "expected",
+    "lower",
+    "upper",
+    "severity",
+    "impact",
+    "score",
+    "kind",
+]
 EVENT_COLUMNS = ("start_date", "end_date")
 
 __all__ = ["ANOMALY_COLUMNS", "DetectorConfig", "detect", "detect_many", "explain"]
@@ -49,9 +59,12 @@ def detect(
 
     Returns:
         One row per flagged day with columns `date, cost, expected, lower, upper, severity,
-        impact, score` (`impact` = cost - expected, `score` = impact in robust standard
-        deviations). `attrs["suppressed"]` counts flagged days dropped as known events. The first
-        two weeks of a series are never flagged: there is no baseline yet.
+        impact, score, kind` (`lower` / `upper` = the band of the one-day test; shift and
+        drift days may lie inside it, as their evidence spans several days; `impact` = cost -
+        expected, or the average daily excess of a drift; `score` = deviation in prediction
+        standard deviations; `kind` = spike, level_shift or drift). `attrs["suppressed"]`
+        counts flagged days dropped as known events. The first two weeks of a series, and a
+        month-edge day never seen before, are never flagged: there is no baseline for them yet.
     """
     config = config or DetectorConfig()
     daily = to_daily(history)
@@ -59,11 +72,9 @@ def detect(
         frame = pd.DataFrame(columns=ANOMALY_COLUMNS)
         frame.attrs.update(suppressed=0, reason="empty history")
         return frame
-    scored = score(expected_cost(daily), config)
-    flagged = scored[scored["is_anomaly"]]
+    flagged = grade(scan(daily, config), config)
     known = flagged.index.isin(_event_days(known_events))
     result = flagged[~known].copy()
-    result["severity"] = severity(result["impact"], result["relative"], config)
     result["date"] = result.index.date
     result = result[ANOMALY_COLUMNS].reset_index(drop=True)
     result.attrs.update(suppressed=int(known.sum()))
@@ -97,15 +108,19 @@ def detect_many(
         config: Thresholds.
 
     Returns:
-        The series columns followed by the `detect` columns, one row per flagged day.
+        The series columns followed by the `detect` columns, one row per flagged day;
+        `attrs["suppressed"]` counts the flagged days dropped as known events.
     """
     frames = []
+    suppressed = 0
     for key, group in history.groupby(series_columns, sort=True, dropna=False):
         keys = dict(zip(series_columns, key if isinstance(key, tuple) else (key,), strict=True))
         found = detect(group, _events_for(known_events, keys), config)
+        suppressed += found.attrs.get("suppressed", 0)
         if not found.empty:
             frames.append(found.assign(**keys))
     columns = [*series_columns, *ANOMALY_COLUMNS]
-    if not frames:
-        return pd.DataFrame(columns=columns)
-    return pd.concat(frames, ignore_index=True)[columns]
+    result = pd.concat(frames, ignore_index=True)[columns] if frames else pd.DataFrame()
+    result = result.reindex(columns=columns)
+    result.attrs.update(suppressed=suppressed)
+    return result

@@ -43,6 +43,15 @@ def read_sql(sql: str) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=names)
 
 
+def _added_columns(table: str, columns: Mapping[str, str]) -> list[str]:
+    # a table written by an older release lacks the columns added since: add them (NULL for
+    # the rows kept) instead of failing on the insert
+    return [
+        f"alter table {ML_SCHEMA}.{table} add column if not exists {name} {kind}"
+        for name, kind in columns.items()
+    ]
+
+
 def write_table(
     frame: pd.DataFrame,
     table: str,
@@ -76,16 +85,23 @@ def write_table(
         with duckdb.connect(str(duckdb_path())) as con:
             con.execute(f"create schema if not exists {ML_SCHEMA}")
             con.execute(f"create table if not exists {ML_SCHEMA}.{table} ({ddl})")
+            for statement in _added_columns(table, columns):
+                con.execute(statement)
             con.execute(f"delete from {ML_SCHEMA}.{table}{where}", params)
             con.register("incoming_rows", rows)
             casts = ", ".join(f"cast({name} as {kind})" for name, kind in columns.items())
-            con.execute(f"insert into {ML_SCHEMA}.{table} select {casts} from incoming_rows")
+            con.execute(
+                f"insert into {ML_SCHEMA}.{table} ({', '.join(columns)}) "
+                f"select {casts} from incoming_rows"
+            )
         return len(rows)
     import psycopg
 
     with psycopg.connect(**postgres_settings()) as con:
         con.execute(f"create schema if not exists {ML_SCHEMA}")
         con.execute(f"create table if not exists {ML_SCHEMA}.{table} ({ddl})")
+        for statement in _added_columns(table, columns):
+            con.execute(statement)
         con.execute(f"delete from {ML_SCHEMA}.{table}{where.replace('?', '%s')}", params)
         # COPY, not row inserts: result tables can be large (one row per series and day)
         with con.cursor().copy(

@@ -92,6 +92,7 @@ def test_high_anomalies_are_sent_once(receiver: Receiver, tmp_path: Path) -> Non
             "severity": ["high", "low"],
             "impact": [600.0, 20.0],
             "score": [9.0, 2.0],
+            "kind": ["spike", "level_shift"],
             "root_cause_dimension": ["service_category", None],
             "root_cause_value": ["Compute", None],
             "root_cause_share": [0.9, None],

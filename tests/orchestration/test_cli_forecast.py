@@ -52,6 +52,19 @@ def test_detect_anomalies_prints_the_spike(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
+    "text",
+    ["date,cost\n", "date,cost\n2024-01-01,5\n", "date,cost\n2024-01-01,-3\n2024-01-02,0\n"],
+    ids=["empty", "one_day", "credit_and_zero"],
+)
+def test_detect_anomalies_on_too_short_a_series_prints_only_the_header(
+    tmp_path: Path, text: str
+) -> None:
+    result = CliRunner().invoke(detect_anomalies, ["--series", str(_csv(tmp_path, text))])
+    assert result.exit_code == 0, result.output
+    assert result.output.strip().splitlines() == ["date,cost,expected,lower,upper,severity"]
+
+
+@pytest.mark.parametrize(
     ("text", "expected"),
     [
         ("day,cost\n2024-01-01,1\n", "missing column 'date'"),

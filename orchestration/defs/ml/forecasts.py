@@ -5,7 +5,12 @@ from datetime import UTC, datetime
 import dagster as dg
 import pandas as pd
 
-from orchestration.defs.ml.series import SERIES_DIMENSIONS, daily_lines, long_series
+from orchestration.defs.ml.series import (
+    SERIES_DIMENSIONS,
+    daily_lines,
+    known_events,
+    long_series,
+)
 from orchestration.lib.asset_keys import model_key
 from orchestration.lib.partitions import billing_month, single_run
 from orchestration.lib.tables import write_table
@@ -35,19 +40,23 @@ ANOMALY_COLUMNS = {
     "severity": "varchar",
     "impact": "decimal(38,10)",
     "score": "double precision",
+    "kind": "varchar",
     "root_cause_dimension": "varchar",
     "root_cause_value": "varchar",
     "root_cause_share": "double precision",
 }
 ROOT_CAUSE_DIMENSIONS = ["x_provider", "service_category", "x_team"]
 
-ml_asset = dg.asset(
-    key_prefix="ml",
-    deps=[model_key("gold", "fct_cost_daily")],
-    partitions_def=billing_month,
-    backfill_policy=single_run,
-    group_name="ml",
-)
+ML_ASSET = {
+    "key_prefix": "ml",
+    "partitions_def": billing_month,
+    "backfill_policy": single_run,
+    "group_name": "ml",
+}
+GOLD_DAILY = model_key("gold", "fct_cost_daily")
+ml_asset = dg.asset(deps=[GOLD_DAILY], **ML_ASSET)
+# the planned launches the analyst lists are not anomalies
+anomaly_asset = dg.asset(deps=[GOLD_DAILY, dg.AssetKey(["seeds", "known_cost_events"])], **ML_ASSET)
 
 
 @ml_asset
@@ -80,14 +89,17 @@ def cost_forecasts(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     )
 
 
-@ml_asset
+@anomaly_asset
 def cost_anomalies(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
-    """Days whose cost leaves the seasonal band, with severity and the main driver."""
+    """Days whose cost leaves the seasonal band, with severity, kind and the main driver.
+
+    Days of a planned change listed in the known_cost_events seed are not reported.
+    """
     from ml.anomaly.root_cause import explain
     from ml.anomaly.run import detect_many
 
     lines = daily_lines()
-    anomalies = detect_many(long_series(lines), SERIES)
+    anomalies = detect_many(long_series(lines), SERIES, known_events=known_events())
     anomalies = anomalies.assign(
         root_cause_dimension=None, root_cause_value=None, root_cause_share=None
     )
@@ -114,6 +126,7 @@ def cost_anomalies(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
         metadata={
             "rows": rows,
             "by_severity": dg.MetadataValue.json(by_severity),
+            "suppressed_known_events": anomalies.attrs.get("suppressed", 0),
             "relation": "ml.cost_anomalies",
         }
     )

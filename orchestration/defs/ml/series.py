@@ -19,6 +19,10 @@ select charge_date as date, x_provider, service_category, x_team,
 from gold.fct_cost_daily
 group by 1, 2, 3, 4
 """
+KNOWN_EVENTS_SQL = """
+select start_date, end_date, series_type, series_value, description
+from silver.known_cost_events
+"""
 
 
 def daily_lines() -> pd.DataFrame:
@@ -42,3 +46,14 @@ def long_series(lines: pd.DataFrame) -> pd.DataFrame:
             ]
         )
     return pd.concat(frames, ignore_index=True)
+
+
+def known_events() -> pd.DataFrame:
+    """Planned changes (the known_cost_events seed) in `ml.anomaly.run.detect_many`'s shape.
+
+    Blank `series_type` / `series_value` stay NULL: the event then applies to every series.
+    """
+    events = read_sql(KNOWN_EVENTS_SQL)
+    for column in ("start_date", "end_date"):
+        events[column] = pd.to_datetime(events[column])
+    return events
