@@ -23,10 +23,16 @@ where severity in ('high', 'critical')
 order by impact desc
 """
 SENT_KEYS_KEPT = 2000  # the cursor remembers this many sent anomalies
+# a blocking check on these layers checks tables already written: the run stops after it, but
+# what it checked is published; a check on raw, bronze or silver holds gold back
+PUBLISHED_LAYERS = ("gold", "ml")
 
 
-def failed_blocking_checks(instance: dg.DagsterInstance, run_id: str) -> list[str]:
-    """One line per blocking check that failed in the run: check, asset, what and which months.
+def failed_blocking_checks(
+    instance: dg.DagsterInstance, run_id: str
+) -> list[tuple[dg.AssetKey, str]]:
+    """Each blocking check that failed in the run: its asset, and a line saying check, asset,
+    failed expectations and billing periods.
 
     The GX checks put their failed expectations and billing periods in the check metadata; a
     dbt test has neither, so its line names the test and its model only.
@@ -49,12 +55,14 @@ def failed_blocking_checks(instance: dg.DagsterInstance, run_id: str) -> list[st
         periods = metadata.get("failed_periods") or metadata.get("billing_window")
         if periods and periods != "-":
             line += f" (billing periods {periods})"
-        lines.append(line)
+        lines.append((evaluation.asset_key, line))
     return lines
 
 
-def failure_alert(run: dg.DagsterRun, message: str, steps: list[str], checks: list[str]) -> Alert:
-    """The message for a failed run; a failed blocking check says that gold was not published."""
+def failure_alert(
+    run: dg.DagsterRun, message: str, steps: list[str], checks: list[tuple[dg.AssetKey, str]]
+) -> Alert:
+    """The message for a failed run; a failed blocking check says whether gold was held back."""
     months = " .. ".join(
         filter(
             None,
@@ -65,7 +73,7 @@ def failure_alert(run: dg.DagsterRun, message: str, steps: list[str], checks: li
         )
     )
     facts = {"run": run.run_id, "failed steps": ", ".join(steps) or "-"}
-    facts["billing months"] = months or "-"
+    facts["billing months"] = months or run.tags.get("dagster/partition") or "-"
     if not checks:
         return Alert(
             title=f"FinOps pipeline run failed: {run.job_name}",
@@ -73,11 +81,23 @@ def failure_alert(run: dg.DagsterRun, message: str, steps: list[str], checks: li
             facts=facts,
             link=dagster_link(f"runs/{run.run_id}"),
         )
+    failed = "; ".join(line for _, line in checks)
+    if any(key.path[0] not in PUBLISHED_LAYERS for key, _ in checks):
+        title = f"FinOps gold not published: blocking data-quality check failed ({run.job_name})"
+        text = (
+            "A blocking check failed before gold, so the gold step did not run and the gold "
+            f"tables still hold the previous successful run's data. Failed: {failed}"
+        )
+    else:
+        title = f"FinOps published data failed a blocking check ({run.job_name})"
+        text = (
+            "A blocking check on tables already published failed; the steps after it did not "
+            f"run. Failed: {failed}"
+        )
     return Alert(
-        title=f"FinOps gold not published: blocking data-quality check failed ({run.job_name})",
-        text="A blocking check failed, so the steps after it did not run and the gold tables "
-        "still hold the previous successful run's data. Failed: " + "; ".join(checks),
-        facts={**facts, "failed checks": "; ".join(checks)},
+        title=title,
+        text=text,
+        facts={**facts, "failed checks": failed},
         link=dagster_link(f"runs/{run.run_id}"),
     )
 

@@ -6,8 +6,9 @@ from pathlib import Path
 
 import dagster as dg
 import pandas as pd
+import pytest
 
-from orchestration.defs.alerts import anomaly_alerts, run_failure_alert
+from orchestration.defs.alerts import anomaly_alerts, failure_alert, run_failure_alert
 from orchestration.lib.tables import write_table
 from orchestration.lib.webhooks import Alert, send
 from tests.orchestration.conftest import Receiver
@@ -90,3 +91,27 @@ def test_failed_run_is_posted_with_its_failed_step(receiver: Receiver) -> None:
     run_failure_alert(context)
     slack = dict(receiver.posts)["/slack/secret-token"]["text"]
     assert "run failed: broken" in slack and "load_exports" in slack and result.run_id in slack
+
+
+@pytest.mark.parametrize(
+    ("layer", "title"),
+    [
+        ("silver", "FinOps gold not published"),
+        ("gold", "FinOps published data failed a blocking check"),
+    ],
+)
+def test_failed_blocking_check_alert_says_whether_gold_was_held_back(
+    layer: str, title: str
+) -> None:
+    # a check on gold runs after gold is written: saying "not published" would be false
+    run = dg.DagsterRun(
+        job_name="finops_pipeline", run_id="run-1", tags={"dagster/partition": "2025-03-01"}
+    )
+    check = (
+        dg.AssetKey([layer, "model"]),
+        f"some_check on {layer}/model: not_null(x) (billing periods 2025-03)",
+    )
+    alert = failure_alert(run, "step failed", ["some_check_step"], [check])
+    assert alert.title.startswith(title)
+    assert "some_check on " in alert.text and "2025-03" in alert.text
+    assert alert.facts["billing months"] == "2025-03-01" and alert.facts["run"] == "run-1"
