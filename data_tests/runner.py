@@ -30,6 +30,7 @@ class FailedExpectation:
     name: str
     severity: str
     observed: dict[str, Any]
+    periods: tuple[str, ...] = ()  # billing periods (YYYY-MM) of the failing rows, when known
 
 
 @dataclass
@@ -55,12 +56,18 @@ class SuiteResult:
             failures=self.failures + other.failures,
         )
 
+    @property
+    def failed_periods(self) -> list[str]:
+        """Billing periods (YYYY-MM) with a failing row, in order."""
+        return sorted({period for failure in self.failures for period in failure.periods})
+
     def metadata(self) -> dict[str, Any]:
         """Plain, JSON-safe metadata for an asset check result."""
         return {
             "suites": ", ".join(self.suites),
             "rows_checked": self.rows_checked,
             "failed_expectations": [failure.name for failure in self.failures],
+            "failed_periods": ", ".join(self.failed_periods) or "-",
             "observed_values": {failure.name: failure.observed for failure in self.failures},
         }
 
@@ -120,12 +127,23 @@ def expectation_name(config: Any) -> str:
     return f"{config.type}({column})" if column else str(config.type)
 
 
-def run_suite(suite: gx.ExpectationSuite, frame: pd.DataFrame) -> SuiteResult:
+def _periods(result: Any, period_column: str | None) -> tuple[str, ...]:
+    if period_column is None:
+        return ()
+    rows = (result.result or {}).get("unexpected_index_list") or []
+    found = {str(row.get(period_column))[:7] for row in rows if isinstance(row, dict)}
+    return tuple(sorted(found - {"None", "NaT", "nan"}))
+
+
+def run_suite(
+    suite: gx.ExpectationSuite, frame: pd.DataFrame, period_column: str | None = None
+) -> SuiteResult:
     """Validate a DataFrame against a suite.
 
     Args:
         suite: built in code by a module under `data_tests/suites/`.
         frame: the rows to check (an aggregate or slice, never a whole table).
+        period_column: the frame's billing-period column: failures then name their periods.
 
     Returns:
         Success, the failed expectations with severity and observed values, rows checked.
@@ -135,13 +153,22 @@ def run_suite(suite: gx.ExpectationSuite, frame: pd.DataFrame) -> SuiteResult:
     asset = source.add_dataframe_asset(name=f"{suite.name}_{uuid.uuid4().hex[:8]}")
     batch_definition = asset.add_batch_definition_whole_dataframe("whole_frame")
     batch = batch_definition.get_batch(batch_parameters={"dataframe": _plain_numbers(frame)})
-    validation = batch.validate(suite)
+    # COMPLETE lists every failing row, which the small aggregate frames afford; the period
+    # column of those rows says which billing months failed
+    result_format: dict[str, Any] | str = "SUMMARY"
+    if period_column is not None:
+        result_format = {
+            "result_format": "COMPLETE",
+            "unexpected_index_column_names": [period_column],
+        }
+    validation = batch.validate(suite, result_format=result_format)
     source.delete_asset(asset.name)
     failures = [
         FailedExpectation(
             name=expectation_name(result.expectation_config),
             severity=_severity(result.expectation_config),
             observed=_observed(result),
+            periods=_periods(result, period_column),
         )
         for result in validation.results
         if not result.success

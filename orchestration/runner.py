@@ -149,4 +149,8 @@ def _error_text(event: dg.DagsterEvent) -> str:
     # dagster wraps user errors; the innermost cause is the one a user can act on
     while error.cause is not None:
         error = error.cause
-    return error.message.strip().splitlines()[0] if error.message.strip() else "failed"
+    lines = [line.strip() for line in error.message.strip().splitlines() if line.strip()]
+    if not lines:
+        return "failed"
+    # a failed blocking check puts the checks that failed on the lines after "...severity:"
+    return " ".join(lines) if lines[0].endswith(":") else lines[0]

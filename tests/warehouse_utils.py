@@ -51,6 +51,22 @@ def query(sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
         return con.execute(sql.replace("?", "%s"), params).fetchall()
 
 
+def execute(sql: str) -> None:
+    """Run a statement that returns no rows on the warehouse the environment points at."""
+    from ingestion.warehouse import duckdb_path, postgres_settings, warehouse_kind
+
+    if warehouse_kind() == "duckdb":
+        import duckdb
+
+        with duckdb.connect(str(duckdb_path())) as con:
+            con.execute(sql)
+        return
+    import psycopg
+
+    with psycopg.connect(**postgres_settings()) as con:
+        con.execute(sql)
+
+
 def table_exists(schema: str, table: str) -> bool:
     """True when schema.table exists in the current warehouse."""
     rows = query(

@@ -13,6 +13,7 @@ from tests.warehouse_utils import use_warehouse
 ALL_CHECKS = [
     checks.raw_line_items_quality,
     checks.focus_conformance,
+    checks.allocation_reconciles_to_silver,
     checks.reconciles_to_silver,
     checks.cost_distribution,
 ]
@@ -25,6 +26,7 @@ def test_checks_are_in_the_code_location() -> None:
     expected = {
         dg.AssetCheckKey(checks.RAW, "raw_line_items_quality"),
         dg.AssetCheckKey(checks.SILVER, "focus_conformance"),
+        dg.AssetCheckKey(checks.DECISIONS, "allocation_reconciles_to_silver"),
         dg.AssetCheckKey(checks.FCT_COST_DAILY, "reconciles_to_silver"),
         dg.AssetCheckKey(checks.FCT_COST_DAILY, "cost_distribution"),
     }
@@ -33,6 +35,7 @@ def test_checks_are_in_the_code_location() -> None:
     assert blocking == {
         "raw_line_items_quality": True,
         "focus_conformance": True,
+        "allocation_reconciles_to_silver": True,
         "reconciles_to_silver": True,
         "cost_distribution": False,
     }
@@ -57,6 +60,24 @@ def test_reconciliation_failure_is_an_error(broken_copy) -> None:
     assert not result.passed
     assert result.severity == dg.AssetCheckSeverity.ERROR
     assert "reconciles(daily_billed_cost)" in result.metadata["failed_expectations"].value
+
+
+def test_allocation_losing_lines_is_an_error_naming_the_period(broken_copy) -> None:
+    # a cost line whose allocation key has no decision would vanish from gold.fct_cost
+    warehouse = broken_copy(
+        ["silver.int_costs_unioned", "silver.int_costs_keyed", "silver.int_allocation_decisions"],
+        [
+            "delete from silver.int_allocation_decisions where x_allocation_key = ("
+            "select min(x_allocation_key) from silver.int_allocation_decisions "
+            "where billing_period = date '2025-02-01')"
+        ],
+    )
+    with use_warehouse("duckdb", warehouse):
+        result = checks.allocation_reconciles_to_silver(dg.build_asset_check_context())
+    assert not result.passed
+    assert result.severity == dg.AssetCheckSeverity.ERROR
+    assert "allocated_reconciles(line_count)" in result.metadata["failed_expectations"].value
+    assert result.metadata["failed_periods"].value == "2025-02"
 
 
 def test_distribution_failure_only_warns(broken_copy) -> None:

@@ -2,56 +2,17 @@
 
 from __future__ import annotations
 
-import json
-import threading
-from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import dagster as dg
 import pandas as pd
 import pytest
 
-from orchestration.defs.alerts import anomaly_alerts, run_failure_alert
+from orchestration.defs.alerts import anomaly_alerts, failure_alert, run_failure_alert
 from orchestration.lib.tables import write_table
 from orchestration.lib.webhooks import Alert, send
+from tests.orchestration.conftest import Receiver
 from tests.warehouse_utils import use_warehouse
-
-
-class Receiver:
-    """Collects JSON posts per path; `fail_next` makes the next N posts answer 503."""
-
-    def __init__(self) -> None:
-        self.posts: list[tuple[str, dict]] = []
-        self.fail_next = 0
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                body = json.loads(self.rfile.read(int(self.headers["content-length"])))
-                if receiver.fail_next:
-                    receiver.fail_next -= 1
-                    self.send_response(503)
-                else:
-                    receiver.posts.append((self.path, body))
-                    self.send_response(200)
-                self.end_headers()
-
-            def log_message(self, *args: object) -> None:
-                return
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-
-@pytest.fixture
-def receiver(monkeypatch: pytest.MonkeyPatch) -> Iterator[Receiver]:
-    server = Receiver()
-    monkeypatch.setenv("FINOPS_SLACK_WEBHOOK_URL", f"{server.url}/slack/secret-token")
-    monkeypatch.setenv("FINOPS_TEAMS_WEBHOOK_URL", f"{server.url}/teams/secret-token")
-    yield server
-    server.server.shutdown()
 
 
 def test_alert_reaches_slack_and_teams_in_their_formats(receiver: Receiver) -> None:
@@ -131,3 +92,27 @@ def test_failed_run_is_posted_with_its_failed_step(receiver: Receiver) -> None:
     run_failure_alert(context)
     slack = dict(receiver.posts)["/slack/secret-token"]["text"]
     assert "run failed: broken" in slack and "load_exports" in slack and result.run_id in slack
+
+
+@pytest.mark.parametrize(
+    ("layer", "title"),
+    [
+        ("silver", "FinOps gold not published"),
+        ("gold", "FinOps published data failed a blocking check"),
+    ],
+)
+def test_failed_blocking_check_alert_says_whether_gold_was_held_back(
+    layer: str, title: str
+) -> None:
+    # a check on gold runs after gold is written: saying "not published" would be false
+    run = dg.DagsterRun(
+        job_name="finops_pipeline", run_id="run-1", tags={"dagster/partition": "2025-03-01"}
+    )
+    check = (
+        dg.AssetKey([layer, "model"]),
+        f"some_check on {layer}/model: not_null(x) (billing periods 2025-03)",
+    )
+    alert = failure_alert(run, "step failed", ["some_check_step"], [check])
+    assert alert.title.startswith(title)
+    assert "some_check on " in alert.text and "2025-03" in alert.text
+    assert alert.facts["billing months"] == "2025-03-01" and alert.facts["run"] == "run-1"

@@ -14,8 +14,8 @@ import pytest
 
 from orchestration.defs.alerts_budget import budget_alerts, defs, previous_month
 from orchestration.defs.automation import DEFAULT_SENSOR_STATUS
-from tests.orchestration.test_alerts import Receiver
-from tests.warehouse_utils import use_warehouse
+from tests.orchestration.conftest import Receiver
+from tests.warehouse_utils import execute, use_warehouse
 
 CREATE = """
 create table gold.fct_budget_alert_events (
@@ -36,22 +36,6 @@ EVENTS = [
 ]
 
 
-def execute(sql: str) -> None:
-    """Run a statement that returns no rows on the warehouse the environment points at."""
-    from ingestion.warehouse import duckdb_path, postgres_settings, warehouse_kind
-
-    if warehouse_kind() == "duckdb":
-        import duckdb
-
-        with duckdb.connect(str(duckdb_path())) as con:
-            con.execute(sql)
-        return
-    import psycopg
-
-    with psycopg.connect(**postgres_settings()) as con:
-        con.execute(sql)
-
-
 def insert(events: list[tuple]) -> None:
     for event_id, scope, month, basis, threshold, crossed_on in events:
         execute(
@@ -60,15 +44,6 @@ def insert(events: list[tuple]) -> None:
             f" '{basis}', {threshold}, cast('{crossed_on}' as date), 1000, {threshold * 10},"
             " 612.5, 1040, 'effective_cost', 'single_currency')"
         )
-
-
-@pytest.fixture
-def receiver(monkeypatch: pytest.MonkeyPatch) -> Iterator[Receiver]:
-    server = Receiver()
-    monkeypatch.setenv("FINOPS_SLACK_WEBHOOK_URL", f"{server.url}/slack/secret-token")
-    monkeypatch.setenv("FINOPS_TEAMS_WEBHOOK_URL", f"{server.url}/teams/secret-token")
-    yield server
-    server.server.shutdown()
 
 
 @pytest.fixture(params=["duckdb", pytest.param("postgres", marks=pytest.mark.postgres)])

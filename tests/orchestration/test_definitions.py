@@ -99,3 +99,34 @@ def test_months_group_into_contiguous_runs() -> None:
         ("2024-12", "2025-01"),
         ("2025-03", "2025-03"),
     ]
+
+
+def test_gold_is_its_own_step_held_back_by_the_blocking_silver_checks() -> None:
+    step_of = {
+        key: defs.resolve_assets_def(key).node_def.name
+        for key in (
+            dg.AssetKey(["silver", "int_costs_unioned"]),
+            dg.AssetKey(["silver", "int_allocation_decisions"]),
+            dg.AssetKey(["gold", "fct_cost"]),
+            dg.AssetKey(["gold", "rpt_showback_monthly"]),
+            dg.AssetKey(["gold", "rpt_budget_vs_actual"]),
+        )
+    }
+    assert list(step_of.values()) == [
+        "finops_dbt_silver",
+        "finops_dbt_silver",
+        "finops_dbt_gold",
+        "finops_dbt_gold",
+        "finops_dbt_finance_marts",
+    ]
+    structure = defs.resolve_job_def("finops_pipeline").graph.dependency_structure
+    upstream = {
+        output.node.name
+        for outputs in structure.input_to_upstream_outputs_for_node("finops_dbt_gold").values()
+        for output in outputs
+    }
+    assert {
+        "finops_dbt_silver",
+        "silver__int_costs_unioned_focus_conformance",
+        "silver__int_allocation_decisions_allocation_reconciles_to_silver",
+    } <= upstream

@@ -24,6 +24,8 @@ if TYPE_CHECKING:
 
 RAW = raw_key("aws_cur", "line_items")
 SILVER = model_key("silver", "int_costs_unioned")
+KEYED = model_key("silver", "int_costs_keyed")
+DECISIONS = model_key("silver", "int_allocation_decisions")
 FCT_COST = model_key("gold", "fct_cost")
 FCT_COST_DAILY = model_key("gold", "fct_cost_daily")
 
@@ -80,7 +82,7 @@ def raw_line_items_quality(context: dg.AssetCheckExecutionContext) -> dg.AssetCh
     first, last = billing_window(context, "raw_aws_cur.line_items", "billing_period")
     result = run_suite(raw.schema_suite(), raw.schema_frame(read_sql(raw.COLUMNS_SQL)))
     periods = raw.periods_frame(read_sql(raw.periods_sql(first, last)))
-    result = result.merge(run_suite(raw.periods_suite(), periods))
+    result = result.merge(run_suite(raw.periods_suite(), periods, "billing_period"))
     return to_check_result(result, first, last)
 
 
@@ -91,7 +93,31 @@ def focus_conformance(context: dg.AssetCheckExecutionContext) -> dg.AssetCheckRe
     from data_tests.suites import int_costs_unioned as silver
 
     first, last = billing_window(context, "silver.int_costs_unioned", "x_billing_period")
-    result = run_suite(silver.suite(), read_sql(silver.frame_sql(first, last)))
+    result = run_suite(silver.suite(), read_sql(silver.frame_sql(first, last)), "x_billing_period")
+    return to_check_result(result, first, last)
+
+
+@dg.asset_check(
+    asset=DECISIONS,
+    blocking=True,
+    partitions_def=billing_month,
+    name="allocation_reconciles_to_silver",
+    additional_deps=[KEYED, SILVER],
+)
+def allocation_reconciles_to_silver(
+    context: dg.AssetCheckExecutionContext,
+) -> dg.AssetCheckResult:
+    """Cost lines with their allocation equal silver per billing period and currency (0.01).
+
+    Runs before the gold step, which it blocks: gold is this join, so a mismatch here would be
+    published as lost or double-counted cost.
+    """
+    from data_tests.runner import run_suite
+    from data_tests.suites import int_allocation_decisions as allocation
+
+    first, last = billing_window(context, "silver.int_costs_unioned", "x_billing_period")
+    totals = read_sql(allocation.totals_sql(first, last))
+    result = run_suite(allocation.reconcile_suite(), totals, "x_billing_period")
     return to_check_result(result, first, last)
 
 
@@ -108,7 +134,8 @@ def reconciles_to_silver(context: dg.AssetCheckExecutionContext) -> dg.AssetChec
     from data_tests.suites import fct_cost_daily as gold
 
     first, last = billing_window(context, "gold.fct_cost_daily", "x_billing_period")
-    result = run_suite(gold.reconcile_suite(), read_sql(gold.totals_sql(first, last)))
+    totals = read_sql(gold.totals_sql(first, last))
+    result = run_suite(gold.reconcile_suite(), totals, "x_billing_period")
     return to_check_result(result, first, last)
 
 
@@ -122,9 +149,9 @@ def cost_distribution(context: dg.AssetCheckExecutionContext) -> dg.AssetCheckRe
 
     first, last = billing_window(context, "gold.fct_cost_daily", "x_billing_period")
     totals = read_sql(gold.totals_sql(first, last))
-    result = run_suite(gold.allocation_suite(), totals)
+    result = run_suite(gold.allocation_suite(), totals, "x_billing_period")
     result = result.merge(
-        run_suite(gold.daily_change_suite(), read_sql(gold.daily_sql(first, last)))
+        run_suite(gold.daily_change_suite(), read_sql(gold.daily_sql(first, last)), "charge_date")
     )
     return to_check_result(result, first, last, dg.AssetCheckSeverity.WARN)
 
@@ -136,6 +163,7 @@ def defs() -> dg.Definitions:
         asset_checks=[
             raw_line_items_quality,
             focus_conformance,
+            allocation_reconciles_to_silver,
             reconciles_to_silver,
             cost_distribution,
         ]

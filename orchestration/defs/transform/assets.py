@@ -44,8 +44,12 @@ class DbtBuildConfig(dg.Config):
     full_refresh: bool = False
 
 
+# gold is a step of its own after silver, so the blocking checks on silver (FOCUS conformance,
+# allocation reconciliation, dbt tests) run between the two: when one fails, the gold step never
+# starts and the gold tables stay as the last good run left them
+GOLD = "path:models/gold"
 # the budget, KPI and unit-economics marts read the ml forecasts, which read gold: they are a
-# second dbt step after ml, so one run is raw -> gold -> ml -> finance marts with no cycle
+# third dbt step after ml, so one run is raw -> silver -> gold -> ml -> finance marts, no cycle
 FINANCE_MARTS = "path:models/gold/finance"
 
 
@@ -66,33 +70,39 @@ def _build(
     dbt_state.prune_invocations()
 
 
-@dbt_assets(
-    manifest=dbt_project.manifest_path,
-    project=dbt_project,
-    dagster_dbt_translator=FinopsDbtTranslator(),
-    partitions_def=billing_month,
-    backfill_policy=single_run,
-    name="finops_dbt_models",
-    exclude=FINANCE_MARTS,
-)
-def finops_dbt_models(
-    context: dg.AssetExecutionContext, dbt: DbtCliResource, config: DbtBuildConfig
-) -> Iterator[Any]:
-    """Seeds, bronze, silver and gold for the billing months of this run."""
-    yield from _build(context, dbt, config)
+def dbt_step(name: str, select: str = "fqn:*", exclude: str = "") -> dg.AssetsDefinition:
+    """One partitioned dbt build step over the models `select` / `exclude` pick.
+
+    Args:
+        name: the step (op) name shown in the run.
+        select: dbt selection of the step's models, seeds and tests (default: all).
+        exclude: dbt exclusion applied to `select`.
+
+    Returns:
+        The step's assets, with their dbt tests as asset checks.
+    """
+
+    @dbt_assets(
+        manifest=dbt_project.manifest_path,
+        project=dbt_project,
+        dagster_dbt_translator=FinopsDbtTranslator(),
+        partitions_def=billing_month,
+        backfill_policy=single_run,
+        name=name,
+        select=select,
+        exclude=exclude,
+    )
+    def step(
+        context: dg.AssetExecutionContext, dbt: DbtCliResource, config: DbtBuildConfig
+    ) -> Iterator[Any]:
+        yield from _build(context, dbt, config)
+
+    return step
 
 
-@dbt_assets(
-    manifest=dbt_project.manifest_path,
-    project=dbt_project,
-    dagster_dbt_translator=FinopsDbtTranslator(),
-    partitions_def=billing_month,
-    backfill_policy=single_run,
-    name="finops_dbt_finance_marts",
-    select=FINANCE_MARTS,
-)
-def finops_dbt_finance_marts(
-    context: dg.AssetExecutionContext, dbt: DbtCliResource, config: DbtBuildConfig
-) -> Iterator[Any]:
-    """Budgets, KPIs and unit economics, after the forecasts they read."""
-    yield from _build(context, dbt, config)
+# seeds, bronze and silver, the allocation decisions included
+finops_dbt_silver = dbt_step("finops_dbt_silver", exclude=GOLD)
+# gold marts (cost, allocation, showback, chargeback), once silver's blocking checks pass
+finops_dbt_gold = dbt_step("finops_dbt_gold", select=GOLD, exclude=FINANCE_MARTS)
+# budgets, KPIs and unit economics, after the forecasts they read
+finops_dbt_finance_marts = dbt_step("finops_dbt_finance_marts", select=FINANCE_MARTS)

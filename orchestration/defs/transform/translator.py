@@ -10,6 +10,13 @@ from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings
 
 LAYERS = ("bronze", "silver", "gold")
 
+# gold reads silver's FOCUS rows through int_costs_keyed, a view over int_costs_unioned. Dagster
+# holds a step back only for the blocking checks of the assets it reads directly, so the gold
+# models reading the view also depend on the union: its checks (FOCUS conformance, dbt tests)
+# then gate the gold step the way int_allocation_decisions' checks do
+KEYED_VIEW = "model.finops.int_costs_keyed"
+UNION_KEY = dg.AssetKey(["silver", "int_costs_unioned"])
+
 
 class FinopsDbtTranslator(DagsterDbtTranslator):
     """Models -> [layer, name], seeds -> [seeds, name]; sources keep their meta asset_key."""
@@ -30,7 +37,10 @@ class FinopsDbtTranslator(DagsterDbtTranslator):
             layer = "seeds"
         if layer is None:
             return spec
-        return spec.replace_attributes(key=dg.AssetKey([layer, node["name"]]))
+        spec = spec.replace_attributes(key=dg.AssetKey([layer, node["name"]]))
+        if layer == "gold" and KEYED_VIEW in node.get("depends_on", {}).get("nodes", []):
+            spec = spec.merge_attributes(deps=[UNION_KEY])
+        return spec
 
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
         """Group = layer (bronze / silver / gold), seeds in `reference`."""
