@@ -306,7 +306,14 @@ class ExportReader:
             names = [f"case when random() < 2 then {name} end as {name}" for name in names]
         sql = f"select {', '.join(names)}, {literal(load_id)} as _dlt_load_id from ({sql})"
         copy = f"copy ({sql}) to {literal(target)} ({_COPY_OPTIONS[file_format]})"
-        return self.con.execute(copy).fetchall()[0][0]
+        # parquet rows carry their own order key (file_row_number), so DuckDB may write them in
+        # any order and use every thread; CSV row numbers come from scan order, which must hold
+        in_order = not _is_parquet(file)
+        self.con.execute(f"set preserve_insertion_order = {str(in_order).lower()}")
+        try:
+            return self.con.execute(copy).fetchall()[0][0]
+        finally:
+            self.con.execute("set preserve_insertion_order = true")
 
 
 def _is_parquet(file: DataFile) -> bool:
