@@ -57,7 +57,14 @@ def transform(con: duckdb.DuckDBPyConnection, target: Path) -> None:
             con.execute(f"create schema if not exists {schema}")
             if node["resource_type"] == "seed":
                 csv = ROOT / "dbt_project" / node["original_file_path"]
-                con.execute(f"create table {schema}.{name} as select * from read_csv('{csv}')")
+                # the seed's declared column types, as dbt seed applies them (an empty column
+                # would otherwise be sniffed as text)
+                types = node["config"].get("column_types") or {}
+                typed = ", ".join(f"'{c}': '{t}'" for c, t in types.items())
+                option = f", types = {{{typed}}}" if types else ""
+                con.execute(
+                    f"create table {schema}.{name} as select * from read_csv('{csv}'{option})"
+                )
             else:
                 compiled = (target / "compiled" / "finops" / node["original_file_path"]).read_text()
                 kind = "view" if node["config"]["materialized"] == "view" else "table"

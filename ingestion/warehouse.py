@@ -14,6 +14,7 @@ from typing import Literal
 from urllib.parse import quote, unquote, urlparse
 
 import dlt
+from dlt.destinations.impl.duckdb.configuration import DuckDbCredentials
 
 WarehouseKind = Literal["duckdb", "postgres"]
 
@@ -99,7 +100,20 @@ def dlt_destination() -> dlt.common.destination.Destination:
     if warehouse_kind() == "duckdb":
         path = duckdb_path()
         path.parent.mkdir(parents=True, exist_ok=True)
-        return dlt.destinations.duckdb(credentials=str(path))
+        # DuckDB's defaults take most of the machine's memory and every core; a load streams
+        # files into tables, so a small cap keeps a run bounded whatever the input size. Raw
+        # rows carry their own order key (x_source_row), so insertion order need not be kept,
+        # which lets DuckDB stream a large file within the cap
+        limits = {
+            "memory_limit": os.environ.get("FINOPS_DUCKDB_LOAD_MEMORY_LIMIT", "1GB"),
+            "threads": int(os.environ.get("FINOPS_DUCKDB_THREADS", "2")),
+            "preserve_insertion_order": False,
+        }
+        # one file at a time per table: parallel jobs would each take memory under the cap
+        return dlt.destinations.duckdb(
+            credentials=DuckDbCredentials(str(path), global_config=limits),
+            loader_parallelism_strategy="table-sequential",
+        )
     return dlt.destinations.postgres(credentials=postgres_url())
 
 

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import dlt
-import pyarrow as pa
 from dlt.extract.resource import DltResource
 
 from .columns import SQL_TYPES
 from .plan import ExportPlan, IngestReport, parse_billing_period
+from .replace import delete_units
 from .settings import (
     DATASET_NAME,
     LINE_ITEM_COLUMNS,
@@ -51,6 +52,8 @@ LINE_ITEM_HINTS = {
     name: {"name": name, "nullable": True, **_DLT_TYPES[kind]}
     for name, kind in LINE_ITEM_COLUMNS + LINEAGE_COLUMNS
 }
+# the loader files carry dlt's load id themselves (bronze flags the newest load with it)
+LINE_ITEM_HINTS["_dlt_load_id"] = {"name": "_dlt_load_id", "data_type": "text", "nullable": False}
 LOAD_HINTS = {
     "billing_period": {"data_type": "date", "nullable": True},
     "bill_payer_account_id": {"data_type": "text", "nullable": True},
@@ -103,30 +106,43 @@ def aws_cur(
 def line_items(plan: ExportPlan) -> DltResource:
     """Cost lines as delivered, typed, with billing period and file lineage.
 
-    Merge with delete-insert on (billing_period, bill_payer_account_id): AWS rewrites a month's
-    export several times, each delivery complete, so a payer's month is replaced as a whole and
-    a re-delivered export never duplicates.
+    Each (billing_period, bill_payer_account_id) is replaced as a unit: AWS rewrites a month's
+    export several times, each delivery complete, so the unit's old rows are deleted and the
+    new ones appended, and a re-delivered export never duplicates (see replace.py).
 
     Args:
         plan: the validated deliveries.
 
     Returns:
-        A dlt resource yielding Arrow record batches.
+        A dlt resource yielding loader files DuckDB wrote (parquet, or CSV for PostgreSQL).
     """
 
-    def rows() -> Iterator[pa.RecordBatch]:
+    def files() -> Iterator[Any]:
         try:
-            yield from plan.batches()
+            pipeline = dlt.current.pipeline()
+            file_format = loader_file_format(pipeline)
+            load_id = dlt.current.load_package_state()["load_id"]
+            # in the pipeline's folder, so that dlt hard-links the files instead of copying
+            with tempfile.TemporaryDirectory(dir=pipeline.working_dir) as directory:
+                for path, rows in plan.loader_files(directory, file_format, load_id):
+                    yield dlt.mark.with_file_import(path, file_format, rows)
+                delete_units(pipeline, plan.units())
         finally:
             plan.close()
 
     return dlt.resource(
-        rows(),
+        files(),
         name=LINE_ITEMS_TABLE,
-        write_disposition={"disposition": "merge", "strategy": "delete-insert"},
-        merge_key=["billing_period", "bill_payer_account_id"],
+        write_disposition="append",
         columns=LINE_ITEM_HINTS,
     )
+
+
+def loader_file_format(pipeline: dlt.Pipeline) -> str:
+    """CSV for PostgreSQL (dlt loads it with COPY), parquet for DuckDB and the others."""
+    destination = pipeline.destination
+    kind = destination.destination_type if destination else ""
+    return "csv" if kind.endswith(".postgres") else "parquet"
 
 
 def export_loads(plan: ExportPlan) -> DltResource:

@@ -14,7 +14,6 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 import fsspec
-import pyarrow as pa
 
 from .discovery import DataFile, Delivery, DeliveryError, discover, open_root
 from .reader import ExportReader, UnitStats
@@ -94,6 +93,7 @@ class ExportPlan:
         self._accepted: list[tuple[Delivery, dict[tuple[date, str], UnitStats]]] | None = None
         self._fs: fsspec.AbstractFileSystem | None = None
         self._reader: ExportReader | None = None
+        self._written: list[str] = []
 
     def accepted(self) -> list[tuple[Delivery, dict[tuple[date, str], UnitStats]]]:
         """Deliveries that passed validation, with the units each one replaces."""
@@ -158,14 +158,31 @@ class ExportPlan:
             )
         return units
 
-    def batches(self) -> Iterator[pa.RecordBatch]:
-        """Raw-table rows of every accepted delivery, one Arrow batch at a time."""
-        for delivery, units in self.accepted():
+    def loader_files(
+        self, directory: str, file_format: str, load_id: str
+    ) -> Iterator[tuple[str, int]]:
+        """Write every accepted file's rows as a dlt loader file under `directory`.
+
+        Args:
+            directory: where to write (the pipeline's folder, so dlt can hard-link the files).
+            file_format: `parquet` or `csv`.
+            load_id: the dlt load id stamped on every row.
+
+        Yields:
+            (path, row count) per data file.
+        """
+        for number, (delivery, units) in enumerate(self.accepted()):
             periods = {key[0] for key in units}
-            assert self._reader is not None
-            for file in delivery.files:
-                yield from self._reader.batches(file, delivery, periods)
+            for index, file in enumerate(delivery.files):
+                target = f"{directory}/{number:05d}-{index:05d}.{file_format}"
+                assert self._reader is not None
+                rows = self._reader.write(file, delivery, periods, target, file_format, load_id)
                 self.progress(f"extracted {file.relative_path}")
+                yield target, rows
+
+    def units(self) -> list[tuple[date, str]]:
+        """(billing period, payer account) of every unit this run replaces."""
+        return sorted(key for _, units in self.accepted() for key in units)
 
     def load_records(self) -> list[dict[str, Any]]:
         """One lineage row per loaded unit and per quarantined delivery."""

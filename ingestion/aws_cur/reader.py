@@ -1,14 +1,14 @@
-"""Read export files with DuckDB: validate every value, total each unit, stream Arrow batches.
+"""Read export files with DuckDB: validate every value, total each unit, write loader files.
 
 DuckDB parses CSV/parquet and casts in bulk, so no Python runs per row. A file is read twice:
-once to validate and total (nothing loads if any value is bad), once to stream the rows.
+once to validate and total (nothing loads if any value is bad), once to write the typed rows
+as the file dlt loads.
 """
 
 from __future__ import annotations
 
 import tempfile
 import zipfile
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -16,7 +16,6 @@ from pathlib import Path
 
 import duckdb
 import fsspec
-import pyarrow as pa
 
 from .columns import (
     REQUIRED_COLUMNS,
@@ -30,9 +29,14 @@ from .columns import (
     quote,
 )
 from .discovery import DataFile, Delivery, DeliveryError
-from .settings import LINE_ITEM_COLUMNS
+from .settings import LINE_ITEM_COLUMNS, LINEAGE_COLUMNS
 
-BATCH_ROWS = 100_000
+# loader files DuckDB writes for dlt to import as they are: parquet for DuckDB, CSV for
+# PostgreSQL's COPY (the dialect dlt's COPY job reads: header, comma, empty means NULL)
+_COPY_OPTIONS = {
+    "parquet": "format parquet, compression 'zstd', row_group_size 122880",
+    "csv": "format csv, header true, delimiter ',', quote '\"', escape '\"'",
+}
 _CSV_OPTIONS = "all_varchar = true, delim = ',', quote = '\"', escape = '\"', null_padding = true"
 
 
@@ -265,16 +269,51 @@ class ExportReader:
             f"valid {TYPED_COLUMNS[column]}"
         )
 
-    def batches(
-        self, file: DataFile, delivery: Delivery, periods: set[date] | None
-    ) -> Iterator[pa.RecordBatch]:
-        """Stream one file's raw-table rows as Arrow record batches."""
+    def write(
+        self,
+        file: DataFile,
+        delivery: Delivery,
+        periods: set[date] | None,
+        target: str,
+        file_format: str,
+        load_id: str,
+    ) -> int:
+        """Write one file's raw-table rows, stamped with the dlt load id, as a dlt loader file.
+
+        DuckDB converts and writes in one statement (parallel, no Python per row), and dlt
+        imports the file as it is: no Arrow batches through Python, no rewrite by dlt.
+
+        Args:
+            file: the data file.
+            delivery: the delivery it belongs to.
+            periods: only rows of these billing periods (the units the delivery replaces).
+            target: path of the loader file to write.
+            file_format: `parquet` (DuckDB) or `csv` (PostgreSQL COPY).
+            load_id: the dlt load id, written to `_dlt_load_id`.
+
+        Returns:
+            The number of rows written.
+        """
         sql = self.select_sql(file, delivery)
         if periods is not None:
             listed = ", ".join(f"date {literal(p.isoformat())}" for p in sorted(periods))
             sql = f"select * from ({sql}) where billing_period in ({listed})"
-        reader = self.con.sql(sql).to_arrow_reader(BATCH_ROWS)
-        yield from reader
+        names = [quote(column) for column, _ in LINE_ITEM_COLUMNS + LINEAGE_COLUMNS]
+        if file_format == "parquet":
+            # DuckDB writes constants and source-required columns as required parquet fields,
+            # and dlt rewrites a whole file whose nullability differs from the table's (all
+            # nullable); a condition DuckDB cannot fold keeps every field optional
+            names = [f"case when random() < 2 then {name} end as {name}" for name in names]
+        sql = f"select {', '.join(names)}, {literal(load_id)} as _dlt_load_id from ({sql})"
+        copy = f"copy ({sql}) to {literal(target)} ({_COPY_OPTIONS[file_format]})"
+        # parquet rows carry their own order key (file_row_number), so DuckDB may write them in
+        # any order and use every thread; CSV row numbers come from scan order, which must hold
+        in_order = not _is_parquet(file)
+        self.con.execute(f"set preserve_insertion_order = {str(in_order).lower()}")
+        try:
+            return self.con.execute(copy).fetchall()[0][0]
+        finally:
+            self.con.execute("set preserve_insertion_order = true")
 
 
 def _is_parquet(file: DataFile) -> bool:
