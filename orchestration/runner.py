@@ -72,7 +72,7 @@ def run_months(
     from orchestration.definitions import defs
     from orchestration.progress import step_lines
 
-    job = defs.resolve_job_def("finops_pipeline").with_logger_defs({"step_lines": step_lines})
+    job = _pipeline_job(defs).with_logger_defs({"step_lines": step_lines})
     instance = dg.DagsterInstance.get()
     start, end = f"{first}-01", f"{last}-01"
     _check_partition(start)
@@ -96,6 +96,16 @@ def run_months(
         if event.is_step_failure
     ]
     return RunOutcome(result.success, result.run_id, (first, last), failures, log_path)
+
+
+def _pipeline_job(defs: dg.Definitions) -> dg.JobDefinition:
+    """`finops_pipeline` over the sources configured now, not when the definitions loaded."""
+    from orchestration.defs.automation import pipeline_job
+
+    return pipeline_job().resolve(
+        asset_graph=defs.resolve_asset_graph(),
+        resource_defs=defs.get_repository_def().get_top_level_resources(),
+    )
 
 
 def _selection(defs: dg.Definitions, sources: list[str] | None) -> list[dg.AssetKey] | None:

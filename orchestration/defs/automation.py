@@ -12,6 +12,9 @@ from datetime import date, datetime, timedelta
 
 import dagster as dg
 import dlt
+from dagster._core.definitions.unresolved_asset_job_definition import (
+    UnresolvedAssetJobDefinition,  # what define_asset_job returns; not exported at the top
+)
 
 from ingestion import registry
 from orchestration.defs.ingestion.sources import unconfigured_source_keys
@@ -38,16 +41,25 @@ DEFAULT_SENSOR_STATUS = (
     else dg.DefaultSensorStatus.STOPPED
 )
 
-# the whole graph, raw -> gold -> ml, for a range of billing months; what `finops run` executes
-finops_pipeline = dg.define_asset_job(
-    name="finops_pipeline",
-    # sources without a configured path are left out, so a deployment runs what it uses
-    selection=dg.AssetSelection.all() - dg.AssetSelection.assets(*unconfigured_source_keys()),
-    partitions_def=billing_month,
-    executor_def=dg.in_process_executor,
-    description="Load the configured exports and build bronze, silver, gold and ml for the "
-    "selected billing months.",
-)
+
+def pipeline_job() -> UnresolvedAssetJobDefinition:
+    """The whole graph, raw -> gold -> ml, for a range of billing months (`finops run`).
+
+    Sources without a configured path are left out, so a deployment runs what it uses. The
+    paths are read when this is called: the code location calls it once at load, the runner
+    at every run, so a path set after the definitions were imported is still loaded.
+    """
+    return dg.define_asset_job(
+        name="finops_pipeline",
+        selection=dg.AssetSelection.all() - dg.AssetSelection.assets(*unconfigured_source_keys()),
+        partitions_def=billing_month,
+        executor_def=dg.in_process_executor,
+        description="Load the configured exports and build bronze, silver, gold and ml for the "
+        "selected billing months.",
+    )
+
+
+finops_pipeline = pipeline_job()
 
 
 def month_range_tags(first: date, last: date) -> dict[str, str]:

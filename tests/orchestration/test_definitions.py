@@ -130,3 +130,17 @@ def test_gold_is_its_own_step_held_back_by_the_blocking_silver_checks() -> None:
         "silver__int_costs_unioned_focus_conformance",
         "silver__int_allocation_decisions_allocation_reconciles_to_silver",
     } <= upstream
+
+
+def test_a_source_path_set_after_the_definitions_loaded_is_in_the_run(
+    monkeypatch, tmp_path
+) -> None:
+    """`finops` and tests set a source's path after `defs` may already be imported: the run's
+    job must take the source in (it was left out, and the source silently not loaded)."""
+    from orchestration.runner import _pipeline_job
+
+    saas_raw = dg.AssetKey(["raw", "saas", "invoice_lines"])
+    monkeypatch.delenv("FINOPS_SAAS_PATH", raising=False)
+    assert saas_raw not in _pipeline_job(defs).asset_layer.executable_asset_keys
+    monkeypatch.setenv("FINOPS_SAAS_PATH", str(tmp_path))
+    assert saas_raw in _pipeline_job(defs).asset_layer.executable_asset_keys
