@@ -74,3 +74,31 @@ def table_exists(schema: str, table: str) -> bool:
         (schema, table),
     )
     return rows[0][0] > 0
+
+
+def create_table(table: str, columns: str, rows: list[tuple[Any, ...]]) -> None:
+    """Create schema.table with the column definitions and insert the rows, on the warehouse
+    the environment points at."""
+    from ingestion.warehouse import duckdb_path, postgres_settings, warehouse_kind
+
+    schema = table.split(".")[0]
+    statements = [f"create schema if not exists {schema}", f"create table {table} ({columns})"]
+    if warehouse_kind() == "duckdb":
+        import duckdb
+        import pandas as pd
+
+        with duckdb.connect(str(duckdb_path())) as con:
+            for statement in statements:
+                con.execute(statement)
+            if rows:
+                con.register("staged_rows", pd.DataFrame(rows).astype(object))
+                con.execute(f"insert into {table} select * from staged_rows")
+        return
+    import psycopg
+
+    with psycopg.connect(**postgres_settings()) as con:
+        for statement in statements:
+            con.execute(statement)
+        with con.cursor().copy(f"copy {table} from stdin") as copy:
+            for row in rows:
+                copy.write_row(row)

@@ -1,4 +1,5 @@
-"""A real local HTTP receiver standing in for the Slack and Teams incoming webhooks."""
+"""A real local HTTP receiver standing in for the Slack and Teams incoming webhooks, and an empty
+warehouse of each kind for the ml asset tests."""
 
 from __future__ import annotations
 
@@ -6,8 +7,12 @@ import json
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 import pytest
+
+from tests.ingestion.accounts.servers import fresh_postgres_database
+from tests.warehouse_utils import use_warehouse
 
 
 class Receiver:
@@ -44,3 +49,14 @@ def receiver(monkeypatch: pytest.MonkeyPatch) -> Iterator[Receiver]:
     monkeypatch.setenv("FINOPS_TEAMS_WEBHOOK_URL", f"{server.url}/teams/secret-token")
     yield server
     server.server.shutdown()
+
+
+@pytest.fixture(params=["duckdb", "postgres"])
+def empty_warehouse(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """An empty warehouse of each kind (PostgreSQL: a database of this test's own)."""
+    if request.param == "duckdb":
+        with use_warehouse("duckdb", tmp_path / "wh.duckdb"):
+            yield "duckdb"
+        return
+    with fresh_postgres_database() as name, use_warehouse("postgres", pg_database=name):
+        yield "postgres"

@@ -7,18 +7,14 @@ runs in tests/pipeline_cases.py. Expected savings are computed here with Decimal
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
-from pathlib import Path
-from typing import Any
 
 import dagster as dg
 import pytest
 
 from orchestration.defs.ml.rightsizing import COLUMNS, rightsizing_recommendations
-from tests.ingestion.accounts.servers import fresh_postgres_database
-from tests.warehouse_utils import query, use_warehouse
+from tests.warehouse_utils import create_table, query
 
 CENT = Decimal("0.01")
 END = datetime(2025, 3, 21)
@@ -67,33 +63,6 @@ COST_COLUMNS = (
 )
 
 
-def _create(table: str, columns: str, rows: list[tuple[Any, ...]]) -> None:
-    """Create schema.table and insert the rows, on the warehouse the environment names."""
-    from ingestion.warehouse import duckdb_path, postgres_settings, warehouse_kind
-
-    schema = table.split(".")[0]
-    statements = [f"create schema if not exists {schema}", f"create table {table} ({columns})"]
-    if warehouse_kind() == "duckdb":
-        import duckdb
-        import pandas as pd
-
-        with duckdb.connect(str(duckdb_path())) as con:
-            for statement in statements:
-                con.execute(statement)
-            if rows:
-                con.register("staged_rows", pd.DataFrame(rows).astype(object))
-                con.execute(f"insert into {table} select * from staged_rows")
-        return
-    import psycopg
-
-    with psycopg.connect(**postgres_settings()) as con:
-        for statement in statements:
-            con.execute(statement)
-        with con.cursor().copy(f"copy {table} from stdin") as copy:
-            for row in rows:
-                copy.write_row(row)
-
-
 def _inputs() -> None:
     samples = []
     for resource, days, cpu, memory in MEASURED:
@@ -102,8 +71,8 @@ def _inputs() -> None:
             samples.append((resource, moment, "cpu_percent", cpu, cpu))
             if memory is not None:
                 samples.append((resource, moment, "memory_percent", memory, memory))
-    _create("bronze.stg_utilization_metrics__metric_samples", SAMPLE_COLUMNS, samples)
-    _create("bronze.stg_utilization_metrics__resources", RESOURCE_COLUMNS, INVENTORY)
+    create_table("bronze.stg_utilization_metrics__metric_samples", SAMPLE_COLUMNS, samples)
+    create_table("bronze.stg_utilization_metrics__resources", RESOURCE_COLUMNS, INVENTORY)
     costs = []
     for resource, (daily, usage_type) in DAILY_COST.items():
         # 30 days in the window, plus one older day that must not count
@@ -111,7 +80,7 @@ def _inputs() -> None:
             moment = END - timedelta(days=day)
             costs.append((resource, "333", "USD", usage_type, daily, "Usage", moment))
         costs.append((resource, "333", "USD", usage_type, Decimal(-1), "Credit", END))
-    _create("gold.fct_cost", COST_COLUMNS, costs)
+    create_table("gold.fct_cost", COST_COLUMNS, costs)
 
 
 def monthly(resource: str) -> Decimal:
@@ -138,18 +107,7 @@ EXPECTED = {
 }  # fmt: skip
 
 
-@pytest.fixture(params=["duckdb", "postgres"])
-def warehouse(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """An empty warehouse of each kind (PostgreSQL: a database of this test's own)."""
-    if request.param == "duckdb":
-        with use_warehouse("duckdb", tmp_path / "wh.duckdb"):
-            yield "duckdb"
-        return
-    with fresh_postgres_database() as name, use_warehouse("postgres", pg_database=name):
-        yield "postgres"
-
-
-def test_recommendations_and_savings_to_the_cent(warehouse: str) -> None:
+def test_recommendations_and_savings_to_the_cent(empty_warehouse: str) -> None:
     _inputs()
     result = dg.materialize([rightsizing_recommendations], partition_key="2025-03-01")
     assert result.success
@@ -189,11 +147,11 @@ def test_recommendations_and_savings_to_the_cent(warehouse: str) -> None:
     assert Decimal(str(materialization.metadata["total_monthly_savings"].value)) == total
 
 
-def test_without_metrics_or_inventory_the_table_is_empty(warehouse: str) -> None:
+def test_without_metrics_or_inventory_the_table_is_empty(empty_warehouse: str) -> None:
     # a deployment that never configured utilization metrics: the bronze views are empty
-    _create("bronze.stg_utilization_metrics__metric_samples", SAMPLE_COLUMNS, [])
-    _create("bronze.stg_utilization_metrics__resources", RESOURCE_COLUMNS, [])
-    _create(
+    create_table("bronze.stg_utilization_metrics__metric_samples", SAMPLE_COLUMNS, [])
+    create_table("bronze.stg_utilization_metrics__resources", RESOURCE_COLUMNS, [])
+    create_table(
         "gold.fct_cost",
         COST_COLUMNS,
         [("i-1", "1", "USD", "BoxUsage:m5.large", Decimal(1), "Usage", END)],

@@ -1,19 +1,25 @@
 """ml/commitment_recommendations: Savings Plan / RI sizing from the hourly usage in gold."""
 
 import dagster as dg
+import pandas as pd
 
+from orchestration.defs.ml.existing_commitments import (
+    ELIGIBLE_PRODUCTS,
+    EXISTING_COMMITMENTS_SQL,
+    existing_commitments,
+)
 from orchestration.lib.asset_keys import model_key
 from orchestration.lib.partitions import billing_month, single_run
 from orchestration.lib.tables import read_sql, write_table
 
 # on-demand-equivalent spend a compute commitment could cover: usage of these services, covered
 # lines at their list (on-demand) cost, uncovered lines as billed
-ELIGIBLE_USAGE_SQL = """
+ELIGIBLE_USAGE_SQL = f"""
 select charge_period_start as hour, sum(list_cost) as on_demand_cost
 from gold.fct_cost
 where charge_category = 'Usage'
     and x_line_item_type in ('Usage', 'SavingsPlanCoveredUsage', 'DiscountedUsage')
-    and x_product_code in ('AmazonEC2', 'AWSLambda', 'AmazonECS', 'AmazonEKS')
+    and x_product_code in ({", ".join(f"'{code}'" for code in ELIGIBLE_PRODUCTS)})
     and charge_period_start
         >= (select max(charge_period_start) from gold.fct_cost) - interval '30 days'
 group by 1
@@ -51,17 +57,20 @@ COLUMNS = {
     backfill_policy=single_run,
     group_name="ml",
     description="Hourly commitment per type, term and payment option over the last 30 days of "
-    "eligible compute usage, with savings, coverage, utilization and break-even.",
+    "eligible compute usage net of the commitments still active, with savings, coverage, "
+    "utilization and break-even.",
 )
 def commitment_recommendations(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
-    """Size new commitments on the latest 30 days of gold usage and record today's KPIs."""
+    """Size new commitments on the latest 30 days of gold usage, net of the commitments already
+    owned, and record today's KPIs and the existing commitments' coverage."""
     # scipy / scikit-learn are imported only by this step, not by every process loading the defs
     from ml.commitments.kpis import commitment_kpis
     from ml.commitments.run import recommend_commitments
 
     usage = read_sql(ELIGIBLE_USAGE_SQL)
     usage["on_demand_cost"] = usage["on_demand_cost"].astype(float)
-    recommendations = recommend_commitments(usage, negative="clip")
+    existing = existing_commitments(read_sql(EXISTING_COMMITMENTS_SQL))
+    recommendations = recommend_commitments(usage, existing, negative="clip")
     rows = write_table(recommendations, "commitment_recommendations", COLUMNS)
     costs = read_sql(KPI_SQL)
     for column in ("effective_cost", "billed_cost", "list_cost"):
@@ -74,10 +83,30 @@ def commitment_recommendations(context: dg.AssetExecutionContext) -> dg.Material
             "rows": rows,
             "usage_hours": len(usage),
             "best_expected_monthly_savings": float(best),
+            **_existing_coverage(usage, existing),
             **{f"kpi_{name}": float(value) for name, value in kpis.items()},
             "relation": "ml.commitment_recommendations",
         }
     )
+
+
+def _existing_coverage(usage: pd.DataFrame, existing: pd.DataFrame) -> dict[str, float | int]:
+    """How much of the lookback's eligible spend the commitments still owned already cover."""
+    from ml.commitments.features import hourly_series, residual_spend
+
+    series = hourly_series(usage, negative="clip")
+    if series.empty:
+        return {"existing_commitments_active": 0, "existing_commitments_expired": len(existing)}
+    as_of = series.index.max() + pd.Timedelta(hours=1)
+    active = existing[(existing["start"] <= as_of) & (existing["end"] > as_of)]
+    left = residual_spend(series, active, as_of=as_of)
+    total = float(series.sum())
+    return {
+        "existing_commitments_active": len(active),
+        "existing_commitments_expired": len(existing) - len(active),
+        "existing_hourly_commitment": float(active["hourly_commitment"].sum()),
+        "existing_coverage": 1.0 - float(left.sum()) / total if total > 0 else 0.0,
+    }
 
 
 @dg.definitions
