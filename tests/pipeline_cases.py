@@ -193,6 +193,52 @@ def test_dagster_recorded_partitioned_materializations(built: Build) -> None:
     assert partitions == set(built.months)
 
 
+def run_materializations(run_id: str) -> dict[str, dict]:
+    """Asset key (a/b/c) -> metadata of each asset the run materialized."""
+    import dagster as dg
+
+    records = (
+        dg.DagsterInstance.get()
+        .get_records_for_run(run_id, of_type=dg.DagsterEventType.ASSET_MATERIALIZATION)
+        .records
+    )
+    found = {}
+    for record in records:
+        materialization = record.event_log_entry.dagster_event.event_specific_data.materialization
+        found[materialization.asset_key.to_user_string()] = {
+            name: value.value for name, value in materialization.metadata.items()
+        }
+    return found
+
+
+def test_every_asset_kind_reports_rows_periods_costs_and_duration(built: Build) -> None:
+    run = built.outcomes["restated"]  # the last run: gold still holds what it wrote
+    month = built.months[-1]
+    found = run_materializations(run.run_id)
+    for key, metadata in found.items():
+        assert {"billing_periods", "duration_s"} <= set(metadata), key
+        if not key.startswith("raw/"):  # a source reports the periods it found
+            assert metadata["billing_periods"] == [month], key
+    raw = found["raw/aws_cur/line_items"]
+    assert raw["rows"] > 0 and set(raw["cost_total"]) == {month}
+    for key in ("silver/int_costs_unioned", "gold/fct_cost_daily", "gold/fct_cost_allocated"):
+        assert found[key]["billed_cost_total"] and found[key]["effective_cost_total"], key
+    for key in ("gold/fct_cost", "gold/fct_cost_daily", "ml/cost_forecasts", "ml/cost_anomalies"):
+        assert isinstance(found[key]["rows"], int), key
+    fct_cost = found["gold/fct_cost"]
+    with built.env():
+        [(rows,)] = query("select count(*) from gold.fct_cost")
+        sums = query(
+            "select billing_currency, sum(billed_cost), sum(effective_cost) from gold.fct_cost "
+            f"where x_billing_period = '{month}-01' group by 1"
+        )
+    assert fct_cost["rows"] == rows
+    assert set(fct_cost["billed_cost_total"]) == {currency for currency, *_ in sums}
+    for currency, billed, effective in sums:
+        assert abs(Decimal(fct_cost["billed_cost_total"][currency]) - Decimal(billed)) < CENT
+        assert abs(Decimal(fct_cost["effective_cost_total"][currency]) - Decimal(effective)) < CENT
+
+
 def test_commitment_recommendations_are_written_with_declared_types(built: Build) -> None:
     with built.env():
         rows = query(

@@ -1,5 +1,6 @@
 """AWS cost exports -> raw_aws_cur, one dlt load per run over the run's billing months."""
 
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -24,6 +25,7 @@ from orchestration.lib.retries import retry_transient
 )
 def aws_cur_exports(context: dg.AssetExecutionContext, dlt: DagsterDltResource) -> Iterator[Any]:
     """Load the run's billing months from FINOPS_AWS_CUR_PATH (folder, file or s3:// prefix)."""
+    started = time.monotonic()
     first, last = window_of(context)
     months = months_between(first, last)
     path = aws_cur_path()
@@ -41,7 +43,7 @@ def aws_cur_exports(context: dg.AssetExecutionContext, dlt: DagsterDltResource) 
     pipeline = make_pipeline("aws_cur", DATASET_NAME)
     with retry_transient(context, "aws-cur"):
         for event in dlt.run(context=context, dlt_source=source, dlt_pipeline=pipeline):
-            yield with_report(event, report)
+            yield with_report(event, report, started)
     log_report(context, report, "AWS export")
 
 

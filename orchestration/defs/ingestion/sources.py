@@ -7,6 +7,7 @@ not (orchestration/lib/retries.py). Sources are independent steps: one failing l
 others loading.
 """
 
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -44,6 +45,7 @@ def source_assets(spec: registry.SourceSpec) -> dg.AssetsDefinition:
         op_tags={"finops/source": spec.name},
     )
     def load(context: dg.AssetExecutionContext, dlt: DagsterDltResource) -> Iterator[Any]:
+        started = time.monotonic()
         path = spec.configured_path()
         if path is None:
             raise dg.Failure(
@@ -67,7 +69,7 @@ def source_assets(spec: registry.SourceSpec) -> dg.AssetsDefinition:
         pipeline = make_pipeline(spec.module_name, module.DATASET_NAME)
         with retry_transient(context, spec.name):
             for event in dlt.run(context=context, dlt_source=source, dlt_pipeline=pipeline):
-                yield with_report(event, report)
+                yield with_report(event, report, started)
         log_report(context, report, spec.title)
 
     load.__doc__ = f"Load {spec.title} from {spec.path_env} into {module.DATASET_NAME}."

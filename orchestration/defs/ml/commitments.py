@@ -1,5 +1,7 @@
 """ml/commitment_recommendations: Savings Plan / RI sizing from the hourly usage in gold."""
 
+import time
+
 import dagster as dg
 import pandas as pd
 
@@ -9,6 +11,7 @@ from orchestration.defs.ml.existing_commitments import (
     existing_commitments,
 )
 from orchestration.lib.asset_keys import model_key
+from orchestration.lib.asset_metadata import run_metadata
 from orchestration.lib.partitions import billing_month, single_run
 from orchestration.lib.tables import read_sql, write_table
 
@@ -63,6 +66,7 @@ COLUMNS = {
 def commitment_recommendations(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     """Size new commitments on the latest 30 days of gold usage, net of the commitments already
     owned, and record today's KPIs and the existing commitments' coverage."""
+    started = time.monotonic()
     # scipy / scikit-learn are imported only by this step, not by every process loading the defs
     from ml.commitments.kpis import commitment_kpis
     from ml.commitments.run import recommend_commitments
@@ -86,6 +90,7 @@ def commitment_recommendations(context: dg.AssetExecutionContext) -> dg.Material
             **_existing_coverage(usage, existing),
             **{f"kpi_{name}": float(value) for name, value in kpis.items()},
             "relation": "ml.commitment_recommendations",
+            **run_metadata(context, started),
         }
     )
 

@@ -1,5 +1,6 @@
 """ml/cost_forecasts and ml/cost_anomalies, from the daily rollup in gold."""
 
+import time
 from datetime import UTC, datetime
 
 import dagster as dg
@@ -12,6 +13,7 @@ from orchestration.defs.ml.series import (
     long_series,
 )
 from orchestration.lib.asset_keys import model_key
+from orchestration.lib.asset_metadata import run_metadata
 from orchestration.lib.partitions import billing_month, single_run
 from orchestration.lib.tables import write_table
 
@@ -66,6 +68,7 @@ def cost_forecasts(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     Append-only history: each day's forecasts are kept under `made_on`, so forecast variance
     can be measured later; rerunning on the same day replaces that day's forecasts.
     """
+    started = time.monotonic()
     from ml.forecasting.run import forecast_many  # scikit-learn: imported only by this step
 
     history = long_series(daily_lines())
@@ -85,6 +88,7 @@ def cost_forecasts(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
             ),
             "made_on": made_on.isoformat(),
             "relation": "ml.cost_forecasts",
+            **run_metadata(context, started),
         }
     )
 
@@ -95,6 +99,7 @@ def cost_anomalies(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
 
     Days of a planned change listed in the known_cost_events seed are not reported.
     """
+    started = time.monotonic()
     from ml.anomaly.root_cause import explain
     from ml.anomaly.run import detect_many
 
@@ -128,6 +133,7 @@ def cost_anomalies(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
             "by_severity": dg.MetadataValue.json(by_severity),
             "suppressed_known_events": anomalies.attrs.get("suppressed", 0),
             "relation": "ml.cost_anomalies",
+            **run_metadata(context, started),
         }
     )
 

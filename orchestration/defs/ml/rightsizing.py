@@ -1,10 +1,12 @@
 """ml/rightsizing_recommendations: downsizing and waste from utilization metrics and gold costs."""
 
+import time
 from decimal import Decimal
 
 import dagster as dg
 
 from orchestration.lib.asset_keys import model_key
+from orchestration.lib.asset_metadata import run_metadata
 from orchestration.lib.partitions import billing_month, single_run
 from orchestration.lib.tables import read_sql, write_table
 
@@ -68,6 +70,7 @@ COLUMNS = {
 )
 def rightsizing_recommendations(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     """Rightsize every inventoried or measured resource on its last 30 days of metrics."""
+    started = time.monotonic()
     from ml.rightsizing.inventory import build_inventory
     from ml.rightsizing.run import recommend_rightsizing
 
@@ -92,6 +95,7 @@ def rightsizing_recommendations(context: dg.AssetExecutionContext) -> dg.Materia
             "total_monthly_savings": float(savings),
             "by_action": dg.MetadataValue.json(actions),
             "relation": "ml.rightsizing_recommendations",
+            **run_metadata(context, started),
         }
     )
 

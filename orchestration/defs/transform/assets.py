@@ -13,6 +13,7 @@ from ingestion.warehouse import dbt_env
 from orchestration.defs.transform.project import dbt_project
 from orchestration.defs.transform.translator import FinopsDbtTranslator
 from orchestration.lib import dbt_state
+from orchestration.lib.asset_metadata import billing_periods, dbt_metadata
 from orchestration.lib.partitions import billing_month, single_run, window_of
 
 
@@ -65,7 +66,10 @@ def _build(
     args = dbt_build_args(first, last, config.full_refresh)
     context.log.info("dbt %s", " ".join(args))
     target = dbt_state.invocation_target(context.run_id, context.op_def.name)
-    yield from dbt.cli(args, context=context, target_path=target).stream()
+    invocation = dbt.cli(args, context=context, target_path=target)
+    yield from dbt_metadata(
+        invocation.stream(), invocation.manifest, billing_periods(context), context.log
+    )
     dbt_state.keep_parse_state(target)
     dbt_state.prune_invocations()
 
