@@ -56,8 +56,9 @@ def with_report(event: Any, report: Any, started: float) -> Any:
     metadata = dict(getattr(event, "metadata", None) or {})
     rows_loaded = metadata.get("rows_loaded")
     extra = {
-        # dlt's count for this table (absent when nothing was loaded into it)
-        "rows": int(getattr(rows_loaded, "value", rows_loaded) or 0),
+        # dlt's count for this table; dlt cannot count the loader files a source imports
+        # as they are (AWS CSV for PostgreSQL's COPY): then the rows the source accepted
+        "rows": int(getattr(rows_loaded, "value", rows_loaded) or summary["rows"]),
         "billing_periods": dg.MetadataValue.json(summary["billing_periods"]),
         "rows_accepted": summary["rows"],
         "cost_total": dg.MetadataValue.json(cost_by_period(report)),
