@@ -108,10 +108,15 @@ def render_ml_summary() -> list[str]:
 def render_summary() -> str:
     """Totals per provider and month, top teams, owner-tag coverage, and where to look next."""
     lines = ["", "Cost per provider and billing month"]
-    lines.append(f"  {'provider':<9}{'month':<12}{'currency':<10}{'billed':>16}{'effective':>16}")
-    for provider, month, currency, billed, effective in query_gold(TOTALS):
+    totals = query_gold(TOTALS)
+    # as wide as the longest provider name ('kubernetes' ran into the month column)
+    width = max([len("provider"), *(len(str(row[0])) for row in totals)]) + 2
+    lines.append(
+        f"  {'provider':<{width}}{'month':<12}{'currency':<10}{'billed':>16}{'effective':>16}"
+    )
+    for provider, month, currency, billed, effective in totals:
         amounts = f"{money(billed):>16}{money(effective):>16}"
-        lines.append(f"  {provider:<9}{month[:7]:<12}{currency or '':<10}{amounts}")
+        lines.append(f"  {provider:<{width}}{month[:7]:<12}{currency or '':<10}{amounts}")
     lines += ["", "Top teams by effective cost, shared costs split (all months)"]
     for team, currency, effective in query_gold(TOP_TEAMS):
         lines.append(f"  {team:<24}{currency or '':<6}{money(effective):>16}")
