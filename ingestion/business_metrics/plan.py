@@ -18,6 +18,7 @@ from typing import Any
 
 import pyarrow as pa
 
+from ingestion.common.periods import files_under, parse_month
 from ingestion.common.report import LoadedUnit, SourceReport
 
 from . import api
@@ -36,26 +37,6 @@ class Input:
     checksum: str = ""
     table: str = ""
     units: list[UnitStats] = field(default_factory=list)
-
-
-def parse_month(value: str | date) -> date:
-    """`2025-01`, `2025-01-15` or a date -> first day of the month."""
-    if isinstance(value, date):
-        return value.replace(day=1)
-    try:
-        return datetime.strptime(value.strip()[:7], "%Y-%m").date()
-    except ValueError as error:
-        raise ValueError(f"billing period {value!r} is not YYYY-MM") from error
-
-
-def discover(path: str) -> list[Path]:
-    """Metric files under a folder (or the file itself), in name order."""
-    root = Path(path)
-    if root.is_file():
-        return [root]
-    if not root.is_dir():
-        return []
-    return sorted(p for p in root.rglob("*") if p.is_file() and p.name.lower().endswith(SUFFIXES))
 
 
 def records_of(document: Any, label: str) -> list[Any]:
@@ -113,7 +94,7 @@ class MetricsPlan:
         """Inputs named by the path (an API URL, a file or a folder)."""
         if api.is_url(self.path):
             return [Input(self.path, self.path, self.detected_at.timestamp())]
-        files = discover(self.path)
+        files = files_under(self.path, SUFFIXES)
         root = Path(self.path)
         return [
             Input(str(f.relative_to(root)) if root.is_dir() else str(f), str(f), f.stat().st_mtime)

@@ -23,6 +23,7 @@ import duckdb
 import pyarrow as pa
 
 from ingestion.common.numbers import check_locale
+from ingestion.common.periods import parse_month
 from ingestion.common.report import LoadedUnit, SourceReport
 
 from . import http
@@ -30,16 +31,6 @@ from .allocation import BATCH_ROWS, AllocationReader, literal
 from .inputs import InputError, InputFile, discover
 from .openshift import OpenShiftReader
 from .settings import ALLOCATIONS_TABLE
-
-
-def parse_month(value: str | date) -> date:
-    """`2025-01`, `2025-01-15` or a date -> first day of its month."""
-    if isinstance(value, date):
-        return value.replace(day=1)
-    try:
-        return datetime.strptime(value.strip()[:7], "%Y-%m").date()
-    except ValueError as error:
-        raise ValueError(f"billing period {value!r} is not YYYY-MM") from error
 
 
 @dataclass

@@ -16,6 +16,7 @@ from typing import Any
 
 import pyarrow as pa
 
+from ingestion.common.periods import files_under, parse_month
 from ingestion.common.report import LoadedUnit, SourceReport
 
 from .reader import ParsedFile, UtilizationError, read_file
@@ -51,24 +52,6 @@ class Input:
     parsed: ParsedFile = field(default_factory=lambda: ParsedFile("metrics"))
 
 
-def parse_month(value: str) -> date:
-    """`2025-01` -> date(2025, 1, 1)."""
-    try:
-        return datetime.strptime(value.strip()[:7], "%Y-%m").date()
-    except ValueError as error:
-        raise ValueError(f"billing period {value!r} is not YYYY-MM") from error
-
-
-def discover(path: str) -> list[Path]:
-    """CSV files under a folder (or the file itself), in name order."""
-    root = Path(path)
-    if root.is_file():
-        return [root]
-    if not root.is_dir():
-        return []
-    return sorted(p for p in root.rglob("*") if p.is_file() and p.name.lower().endswith(SUFFIXES))
-
-
 class UtilizationPlan:
     """Parsed, validated inputs of one run, computed on first use."""
 
@@ -93,7 +76,7 @@ class UtilizationPlan:
             return self._inputs
         self._inputs = []
         root = Path(self.path)
-        files = discover(self.path)
+        files = files_under(self.path, SUFFIXES)
         self.report.root = self.path
         if not files:
             self.report.notes.append(f"{self.path}: no utilization CSV files found")
