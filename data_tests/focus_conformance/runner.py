@@ -303,5 +303,7 @@ def run_conformance(
     if names:
         outcomes.update(run.row_rules(row_rules, names, where))
     _derive(rules, outcomes, names)
-    ordered = {rule_id: outcomes[rule_id] for rule_id in rules.rules}
+    # with no provider in the table (no cost source loaded yet) row and composite rules have no
+    # outcome: an empty report, not a crash of the check
+    ordered = {rule_id: outcomes.get(rule_id, {}) for rule_id in rules.rules}
     return ConformanceReport(rules, table, names, counts, run.columns, ordered)

@@ -397,3 +397,16 @@ def test_asset_check(warehouse: str) -> None:
     assert expected and result.passed is False
     assert result.severity.value == "WARN"
     assert result.metadata["mandatory_failures"].value == len(expected)
+
+
+def test_empty_silver_gives_an_empty_report_not_a_crash() -> None:
+    """A warehouse with no cost source loaded yet (e.g. only utilization metrics ingested)."""
+    con = duckdb.connect()
+    con.execute("create schema silver")
+    con.execute(
+        "create table silver.int_costs_unioned (x_provider varchar, billed_cost decimal(38, 10),"
+        " charge_category varchar)"
+    )
+    report = run_conformance(lambda sql: con.execute(sql).fetchall(), "duckdb")
+    assert report.providers == []
+    assert report.mandatory_failures() == []
