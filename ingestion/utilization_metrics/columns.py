@@ -95,15 +95,18 @@ def parse_timestamp(text: str, where: str) -> datetime:
 
 
 def data_rows(
-    reader: Iterator[list[str]], index: dict[str, int], label: str
+    reader: Iterator[list[str]], index: dict[str, int], columns: dict[str, str], label: str
 ) -> Iterator[tuple[int, dict[str, str]]]:
     width = max(index.values()) + 1
     for number, record in enumerate(reader, start=1):
         if not any(cell.strip() for cell in record):
             continue
         if len(record) < width:
+            # a truncated file ends mid-row: name the first column the row lacks
+            _, missing = min((p, n) for n, p in index.items() if p >= len(record))
             raise UtilizationError(
-                f"{label}: row {number}: {len(record)} fields, expected at least {width}"
+                f"{label}: row {number}, column {columns[missing]!r}: missing "
+                f"({len(record)} fields, expected at least {width}; a truncated file?)"
             )
         yield number, {name: record[position] for name, position in index.items()}
 

@@ -30,7 +30,7 @@ def read_inventory(
     """
     parsed = ParsedFile("inventory")
     seen: dict[str, int] = {}
-    for number, cells in data_rows(reader, index, label):
+    for number, cells in data_rows(reader, index, columns, label):
         where = f"{label}: row {number}"
         resource = required(cells, "resource_id", columns, where)
         if resource in seen:

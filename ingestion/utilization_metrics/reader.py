@@ -95,7 +95,7 @@ def _metrics(
         raise UtilizationError(f"{label}: needs an 'Average' (or 'Value') column")
     parsed = ParsedFile("metrics")
     samples: dict[tuple[str, str, datetime], dict[str, Any]] = {}
-    for number, cells in data_rows(reader, index, label):
+    for number, cells in data_rows(reader, index, columns, label):
         where = f"{label}: row {number}"
         name = required(cells, "metric", columns, where)
         known = METRIC_NAMES.get(normalize(name))

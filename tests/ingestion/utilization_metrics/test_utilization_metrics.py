@@ -156,6 +156,11 @@ BAD_FILES = [
         "bad.csv: row 1, column 'State': unknown state 'hibernating'",
     ),
     ("Timestamp,Average\n2025-01-01T00:00:00Z,5\n", "bad.csv: no resource id column"),
+    (  # a truncated export: its last row ends mid-field
+        "Timestamp,InstanceId,MetricName,Average\n2025-01-01T00:00:00Z,i-1,CPUUtilization,5\n"
+        "2025-01-01T01:00:00Z,i-1",
+        "bad.csv: row 2, column 'MetricName': missing",
+    ),
 ]
 
 
