@@ -19,21 +19,13 @@ from typing import Any
 
 import pyarrow as pa
 
+from ingestion.common.periods import parse_month
+
 from ..common.report import LoadedUnit, SourceReport
 from .discovery import Delivery, DeliveryError, discover
 from .reader import FileReader, UnitStats
 from .settings import ACTUAL, AMORTIZED, COST_VIEWS
 from .storage import StoredFile, list_files
-
-
-def parse_billing_period(value: str | date) -> date:
-    """Accept `2025-01`, `2025-01-01` or a date; return the first day of the month."""
-    if isinstance(value, date):
-        return value.replace(day=1)
-    try:
-        return datetime.strptime(value.strip()[:7], "%Y-%m").date()
-    except ValueError as error:
-        raise ValueError(f"billing period {value!r} is not YYYY-MM") from error
 
 
 @dataclass
@@ -78,9 +70,7 @@ class ExportPlan:
             raise ValueError(f"default_cost_view must be one of {', '.join(COST_VIEWS)}")
         self.path, self.report, self.options = path, report, options
         self.progress = progress or (lambda message: None)
-        self.periods = (
-            {parse_billing_period(p) for p in billing_periods} if billing_periods else None
-        )
+        self.periods = {parse_month(p) for p in billing_periods} if billing_periods else None
         self._accepted: list[Accepted] | None = None
         self._quarantined: list[tuple[Delivery, str, str | None]] = []
         self._reader: FileReader | None = None
